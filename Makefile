@@ -1,0 +1,68 @@
+# Two commands, on a fresh machine:
+#   make lab    install everything into .venv/ and open the workbook in JupyterLab
+#   make test   install everything and run the whole test suite (what CI runs)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+CACHE := $(CURDIR)/.cache
+STAMP := $(VENV)/.installed
+LAB_OPTS ?=
+PYTEST_OPTS ?=
+
+# Every tool's cache and state stays inside the project's ignored .cache/, not in $HOME.
+export JUPYTER_CONFIG_DIR := $(CACHE)/jupyter/config
+export JUPYTER_DATA_DIR := $(CACHE)/jupyter/data
+export JUPYTER_RUNTIME_DIR := $(CACHE)/jupyter/runtime
+export IPYTHONDIR := $(CACHE)/ipython
+export NUMBA_CACHE_DIR := $(CACHE)/numba
+export MPLCONFIGDIR := $(CACHE)/matplotlib
+export PIP_CACHE_DIR := $(CACHE)/pip
+export XDG_CACHE_HOME := $(CACHE)/xdg
+export PATH := $(BIN):$(PATH)
+
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: help install lab test test-fast lint build check dev-check clean
+
+help:
+	@echo "make lab        install everything and open the workbook in JupyterLab"
+	@echo "make test       install everything and run the whole test suite"
+	@echo "make test-fast  unit tests only (no notebook execution)"
+	@echo "make build      regenerate exercises/ from solutions/"
+
+$(STAMP): pyproject.toml scripts/install-system-deps.sh
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "error: $(PYTHON) is older than 3.11; set PYTHON=python3.11"; exit 1; }
+	bash scripts/install-system-deps.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: install
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) $(LAB_OPTS) course/01_vectorization.ipynb
+
+build: install
+	$(BIN)/python -m grader build
+
+check: install
+	$(BIN)/python -m grader build --check
+
+dev-check: install
+	$(BIN)/python -m grader dev-check
+
+lint: install
+	$(BIN)/ruff check grader tests benchmarks
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -n 2 $(PYTEST_OPTS)
+
+test: install lint check dev-check
+	$(BIN)/python -m pytest -n 2 $(PYTEST_OPTS)
+
+clean:
+	rm -rf $(VENV) $(CACHE) .pytest_cache .ruff_cache

@@ -1,0 +1,44 @@
+"""Grader for the AI-to-production workbook.
+
+Learner-facing entry points live here so a notebook needs one import::
+
+    from grader import check, hint
+    check("normalize")
+
+Everything else (building, grading, speed and SIMD measurement) is in submodules,
+imported lazily so that ``import grader`` stays fast inside a kernel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["check", "hint", "assert_checks"]
+
+
+def check(exercise: str, obj: Any = None, /) -> Any:
+    """Run the public tests of ``exercise`` against the learner's object; see grader.checking."""
+    from grader.checking import check as _check
+
+    return _check(exercise, obj, _caller_globals=_caller_namespace())
+
+
+def hint(exercise: str, /) -> Any:
+    """Show the next hint of ``exercise``; see grader.checking."""
+    from grader.checking import hint as _hint
+
+    return _hint(exercise)
+
+
+def assert_checks(grade_id: str, obj: Any, /) -> None:
+    """Used by grade cells: raise AssertionError unless every public test of ``grade_id`` passes."""
+    from grader.checking import assert_checks as _assert_checks
+
+    _assert_checks(grade_id, obj)
+
+
+def _caller_namespace() -> dict[str, Any]:
+    import sys
+
+    # Two frames up: the learner's cell that called grader.check().
+    return sys._getframe(2).f_globals

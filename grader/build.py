@@ -1,0 +1,117 @@
+"""``python -m grader build [--check]``: learner notebooks from the solution sources.
+
+Generation is nbgrader's own ``generate_assignment`` (solutions/ is nbgrader's source
+directory, exercises/ its release directory), never a re-implementation. ``--check`` builds
+into a temporary folder and compares, then scans exercises/ for anything that must not reach
+learners. Order matters: generate first, then compare, then scan, so a stale tree is reported
+as stale before its leaks are listed.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import leaks
+from grader.metadata import Assignment, iter_assignments
+from grader.nbgrader_api import checked, make_api
+from grader.notebooks import grade_cells
+from grader.paths import RELEASE_DIR, SOURCE_DIR
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.what}"
+
+
+def generate(root: Path, assignment: str, release_dir: Path) -> Path:
+    """Run nbgrader generate_assignment for one assignment into ``release_dir``."""
+    with tempfile.TemporaryDirectory(prefix="grader-db-") as tmp:
+        api = make_api(root, release_directory=str(release_dir),
+                       db_url=f"sqlite:///{tmp}/gradebook.db")
+        checked(api.generate_assignment(assignment, force=True, create=True),
+                f"generate_assignment {assignment}")
+    return release_dir / assignment
+
+
+def build(root: Path) -> list[str]:
+    """Regenerate exercises/ from solutions/; return the assignments written."""
+    built = []
+    with tempfile.TemporaryDirectory(prefix="grader-build-") as tmp:
+        for assignment in iter_assignments(root, SOURCE_DIR):
+            fresh = generate(root, assignment.name, Path(tmp))
+            target = root / RELEASE_DIR / assignment.name
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(fresh, target)
+            built.append(assignment.name)
+    _remove_orphans(root, built)
+    return built
+
+
+def _remove_orphans(root: Path, built: list[str]) -> None:
+    release = root / RELEASE_DIR
+    for folder in release.iterdir() if release.is_dir() else []:
+        if folder.is_dir() and folder.name not in built:
+            shutil.rmtree(folder)
+
+
+def check_build(root: Path) -> list[Problem]:
+    """Everything wrong with exercises/: stale or missing files, leaks, bad metadata."""
+    problems: list[Problem] = []
+    sources = list(iter_assignments(root, SOURCE_DIR))
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as tmp:
+        for assignment in sources:
+            problems += _points_agree(assignment)
+            fresh = generate(root, assignment.name, Path(tmp))
+            problems += _compare_trees(fresh, root / RELEASE_DIR / assignment.name, root)
+    expected = {a.name for a in sources}
+    release = root / RELEASE_DIR
+    for folder in sorted(release.iterdir()) if release.is_dir() else []:
+        if folder.is_dir() and folder.name not in expected:
+            problems.append(Problem(str(folder.relative_to(root)), "has no source in solutions/"))
+    for assignment in sources:
+        problems += [Problem(p, w) for p, w in leaks.scan(root, assignment)]
+    return problems
+
+
+def _points_agree(assignment: Assignment) -> list[Problem]:
+    notebook = assignment.folder / assignment.notebook
+    where = str(notebook)
+    if not notebook.is_file():
+        return [Problem(where, "notebook named in assignment.toml does not exist")]
+    declared = assignment.grade_ids()
+    actual = {c.grade_id: c.points for c in grade_cells(notebook)}
+    problems = [Problem(where, f"grade cell {g!r} is not listed in assignment.toml")
+                for g in actual if g not in declared]
+    problems += [Problem(where, f"assignment.toml lists {g!r} but the notebook has no such "
+                         "grade cell") for g in declared if g not in actual]
+    problems += [Problem(where, f"{g!r} is worth {actual[g]:g} points in the notebook but "
+                         f"{declared[g]:g} in assignment.toml")
+                 for g in declared if g in actual and actual[g] != declared[g]]
+    return problems
+
+
+def _compare_trees(fresh: Path, committed: Path, root: Path) -> list[Problem]:
+    rel = str(committed.relative_to(root))
+    if not committed.is_dir():
+        return [Problem(rel, "missing: run `python -m grader build`")]
+    want = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    have = {p.relative_to(committed) for p in committed.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+    problems = [Problem(f"{rel}/{p}", "missing: run `python -m grader build`")
+                for p in sorted(want - have)]
+    problems += [Problem(f"{rel}/{p}", "not generated from solutions/ (remove it or rebuild)")
+                 for p in sorted(have - want)]
+    problems += [Problem(f"{rel}/{p}", "stale: differs from what solutions/ generates; "
+                         "edit solutions/ and run `python -m grader build`")
+                 for p in sorted(want & have)
+                 if not filecmp.cmp(fresh / p, committed / p, shallow=False)]
+    return problems

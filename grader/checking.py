@@ -1,0 +1,129 @@
+"""``check()``, ``hint()`` and ``assert_checks()``: the learner-facing side of the grader.
+
+``check`` runs an exercise's public tests (from the assignment's ``checks.py``) against the
+learner's object in the live kernel and returns a ``CheckReport`` that renders as a table.
+``assert_checks`` is what a visible grade cell calls: same tests, but it raises one short
+``AssertionError`` so nbgrader scores the cell 0. Hidden tests live only in the source
+notebook's grade cells and are never loaded here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from grader import progress
+from grader.metadata import Assignment, find_exercise, load_assignment
+from grader.paths import METADATA_NAME, find_course_root, package_course_root
+from grader.report import CheckReport
+from grader.testing import TestResult, TestSuite
+
+CHECKS_FILE = "checks.py"
+
+
+def load_suite(folder: Path) -> TestSuite:
+    """Import ``folder/checks.py`` afresh (edits are picked up) and return its ``suite``."""
+    path = folder / CHECKS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: this assignment has no public tests file")
+    digest = hashlib.sha1(str(path.resolve()).encode() + path.read_bytes()).hexdigest()[:12]
+    name = f"_grader_checks_{folder.name}_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look modules up by name
+    spec.loader.exec_module(module)
+    suite = getattr(module, "suite", None)
+    if not isinstance(suite, TestSuite):
+        raise TypeError(f"{path} must define `suite = TestSuite()`")
+    return suite
+
+
+def _root() -> Path | None:
+    return find_course_root() or package_course_root()
+
+
+def check(exercise: str, obj: Any = None, *, _caller_globals: dict[str, Any] | None = None
+          ) -> CheckReport:
+    """Run the public tests of ``exercise`` against ``obj`` (default: the learner's object
+    of the same name in the notebook) and return a table of results.
+
+    Bad input: an unknown exercise name raises KeyError listing the known ones; a missing
+    object is reported as a failing row, not an exception.
+    """
+    if not isinstance(exercise, str):
+        raise TypeError(f"check() takes the exercise name as a string, e.g. check('normalize'); "
+                        f"got {exercise!r}")
+    assignment, ex = find_exercise(exercise, _root())
+    notes: list[str] = []
+    if obj is None:
+        obj = (_caller_globals or {}).get(exercise)
+    if obj is None:
+        notes.append(f"No object named {exercise!r} is defined yet: run the cell that defines it.")
+    suite = load_suite(assignment.folder)
+    results: list[TestResult] = []
+    for grade_id in ex.points:
+        results += suite.run(grade_id, obj) if obj is not None else _not_defined(suite, grade_id)
+    untested = [g for g in ex.points if not suite.tests_for(g)]
+    if untested:
+        notes.append(f"Graded by hidden tests only: {', '.join(untested)}.")
+    report = CheckReport(ex.name, ex.title, results, dict(ex.points), notes)
+    progress.record_check(ex.name, report.passed, len(results))
+    return report
+
+
+def _not_defined(suite: TestSuite, grade_id: str) -> list[TestResult]:
+    return [TestResult(grade_id, t.name, t.doc, False, "not defined yet", 0.0)
+            for t in suite.tests_for(grade_id)]
+
+
+def hint(exercise: str) -> Any:
+    """Show the next hint of ``exercise`` (the last one again once all were shown)."""
+    _, ex = find_exercise(exercise, _root())
+    if not ex.hints:
+        return _markdown(f"**{ex.title}** has no hints. Re-read the lesson's matching section.")
+    index = progress.next_hint_index(ex.name, len(ex.hints))
+    return _markdown(f"**Hint {index + 1} of {len(ex.hints)} — {ex.title}**\n\n{ex.hints[index]}")
+
+
+def _markdown(text: str) -> Any:
+    try:
+        from IPython.display import Markdown
+    except ImportError:  # plain Python: print-friendly string
+        return text
+    return Markdown(text)
+
+
+def _assignment_for_grade_id(grade_id: str) -> Assignment:
+    here = Path.cwd()
+    if (here / METADATA_NAME).is_file():
+        assignment = load_assignment(here)
+        if grade_id in assignment.grade_ids():
+            return assignment
+    root = _root()
+    for kind in ("exercises", "solutions"):
+        base = root / kind if root else None
+        for folder in sorted(base.iterdir()) if base and base.is_dir() else []:
+            if (folder / METADATA_NAME).is_file():
+                assignment = load_assignment(folder)
+                if grade_id in assignment.grade_ids():
+                    return assignment
+    raise KeyError(f"no assignment declares the grade cell {grade_id!r}")
+
+
+def assert_checks(grade_id: str, obj: Any) -> None:
+    """Raise one readable AssertionError unless all public tests of ``grade_id`` pass."""
+    __tracebackhide__ = True  # IPython hides this frame: the learner sees only the message
+    suite = load_suite(_assignment_for_grade_id(grade_id).folder)
+    results = suite.run(grade_id, obj)
+    failed = [r for r in results if not r.passed]
+    if failed and all(r.reason.startswith("not implemented") for r in failed):
+        raise AssertionError(f"{grade_id}: not implemented yet (the function raises "
+                             "NotImplementedError); write your code in its cell")
+    if failed:
+        lines = [f"{len(failed)} of {len(results)} tests failed:"]
+        lines += [f"  - {r.doc}: {r.reason}" for r in failed]
+        raise AssertionError("\n".join(lines))

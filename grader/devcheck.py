@@ -1,0 +1,80 @@
+"""``python -m grader dev-check``: the rustlings-style proof that the workbook is sound.
+
+For every assignment: the solution notebook scores full marks, the generated exercise
+notebook scores exactly 0 and grades without crashing. Then every lesson in course/ runs top
+to bottom. Each job runs in its own process (two at a time: the machines are 2-core), so one
+crash cannot take the others with it.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from grader.metadata import iter_assignments
+from grader.paths import LESSON_DIR, RELEASE_DIR, SOURCE_DIR
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str  # "solution", "exercise", "lesson"
+    assignment: str
+    path: Path
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind:<8} {self.path}"
+
+
+def _run(root: Path, job: Job) -> str | None:
+    """None when the job meets its expectation, else one line saying what went wrong."""
+    try:
+        if job.kind == "lesson":
+            from grader.lessons import execute
+
+            execute(job.path)
+            return None
+        from grader.grading import grade_notebook
+
+        result = grade_notebook(root, job.assignment, job.path)
+    except Exception as exc:  # report and go on: one broken notebook must not hide others
+        return f"{type(exc).__name__}: {exc}"
+    if job.kind == "solution" and result.score != result.max_score:
+        lost = [f"{c.grade_id} ({c.message})" for c in result.cells if c.points < c.max_points]
+        return f"scored {result.score:g}/{result.max_score:g}; lost: {'; '.join(lost)}"
+    if job.kind == "exercise" and (result.score != 0 or result.max_score <= 0):
+        won = [c.grade_id for c in result.cells if c.points > 0]
+        return f"unsolved exercise scored {result.score:g}/{result.max_score:g}: {', '.join(won)}"
+    return None
+
+
+def jobs(root: Path, lessons: bool = True, only: str | None = None) -> list[Job]:
+    out = []
+    for a in iter_assignments(root, SOURCE_DIR):
+        if only and a.name != only:
+            continue
+        out.append(Job("solution", a.name, a.folder / a.notebook))
+        out.append(Job("exercise", a.name, root / RELEASE_DIR / a.name / a.notebook))
+        if lessons and a.lesson:
+            out.append(Job("lesson", a.name, root / LESSON_DIR / a.lesson))
+    return out
+
+
+def dev_check(root: Path, lessons: bool = True, only: str | None = None, workers: int = 2) -> int:
+    todo = jobs(root, lessons, only)
+    failures: list[str] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_run, root, job): job for job in todo}
+        for future in tqdm(as_completed(futures), total=len(todo), desc="dev-check",
+                           file=sys.stderr):
+            job = futures[future]
+            error = future.result()
+            print(f"{'FAIL' if error else 'ok  '} {job.label}" + (f": {error}" if error else ""))
+            if error:
+                failures.append(job.label)
+    print(f"dev-check: {len(todo) - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0

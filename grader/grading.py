@@ -1,0 +1,139 @@
+"""``python -m grader grade ASSIGNMENT NOTEBOOK``: one notebook graded by nbgrader itself.
+
+The notebook is graded in a throw-away course folder: nbgrader ``generate_assignment`` records
+the source's grade cells (hidden tests included) in a temporary gradebook, ``autograde``
+restores locked and hidden cells from it, executes, and scores. The points are therefore the
+ones stock ``nbgrader autograde`` gives, read back from the gradebook.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.metadata import MetadataError, load_assignment
+from grader.nbgrader_api import NbgraderError, checked, make_api
+from grader.notebooks import nbgrader_meta, read
+from grader.paths import SOURCE_DIR
+
+STUDENT = "student"
+_MESSAGE_LIMIT = 2000
+
+
+class GradingError(RuntimeError):
+    """The notebook could not be graded at all (unknown assignment, unreadable file)."""
+
+
+@dataclass
+class CellGrade:
+    grade_id: str
+    points: float
+    max_points: float
+    status: str  # "passed", "partial", "failed"
+    message: str
+
+
+@dataclass
+class GradeResult:
+    assignment: str
+    notebook: str
+    score: float
+    max_score: float
+    cells: list[CellGrade] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def as_text(self) -> str:
+        width = max((len(c.grade_id) for c in self.cells), default=8)
+        lines = [f"{self.assignment} / {self.notebook}: {self.score:g} of {self.max_score:g}"]
+        for c in self.cells:
+            lines.append(f"  {c.grade_id:<{width}}  {c.points:g}/{c.max_points:g}  {c.status:<7}"
+                         f"  {c.message}".rstrip())
+        return "\n".join(lines)
+
+
+def grade_notebook(root: Path, assignment: str, notebook: Path) -> GradeResult:
+    """Grade ``notebook`` as a submission of ``assignment``; raise GradingError if impossible."""
+    source = root / SOURCE_DIR / assignment
+    try:
+        meta = load_assignment(source)
+    except MetadataError as exc:
+        raise GradingError(f"unknown assignment {assignment!r}: {exc}") from None
+    try:
+        read(notebook)
+    except (ValueError, OSError) as exc:
+        raise GradingError(str(exc)) from None
+    with tempfile.TemporaryDirectory(prefix="grader-grade-") as tmp:
+        course = Path(tmp)
+        submitted = course / "submitted" / STUDENT / assignment
+        submitted.mkdir(parents=True)
+        shutil.copy(notebook, submitted / meta.notebook)
+        api = make_api(root, source_directory=str(root / SOURCE_DIR),
+                       release_directory=str(course / "release"),
+                       submitted_directory=str(course / "submitted"),
+                       autograded_directory=str(course / "autograded"),
+                       feedback_directory=str(course / "feedback"),
+                       db_url=f"sqlite:///{course}/gradebook.db")
+        try:
+            with _private_progress(course):
+                checked(api.generate_assignment(assignment, force=True, create=True),
+                        "generate_assignment")
+                checked(api.autograde(assignment, STUDENT, force=True, create=True), "autograde")
+        except NbgraderError as exc:
+            raise GradingError(str(exc)) from None
+        graded = course / "autograded" / STUDENT / assignment / meta.notebook
+        return _collect(api, assignment, meta.notebook, graded, notebook)
+
+
+@contextmanager
+def _private_progress(course: Path):
+    """check() cells executed while grading must not touch the learner's progress file."""
+    old = os.environ.get("GRADER_STATE_FILE")
+    os.environ["GRADER_STATE_FILE"] = str(course / "progress.json")
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("GRADER_STATE_FILE", None)
+        else:
+            os.environ["GRADER_STATE_FILE"] = old
+
+
+def _collect(api: Any, assignment: str, nb_file: str, graded: Path, original: Path) -> GradeResult:
+    from nbgrader.api import Gradebook
+
+    messages = _messages(graded)
+    nb_id = Path(nb_file).stem
+    with Gradebook(api.coursedir.db_url) as gb:
+        submission = gb.find_submission_notebook(nb_id, assignment, STUDENT)
+        order = {gid: i for i, gid in enumerate(messages)}
+        grades = sorted(submission.grades, key=lambda g: order.get(g.name, len(order)))
+        cells = [_cell(g.name, g.score, g.max_score, messages.get(g.name, "")) for g in grades]
+    return GradeResult(assignment, str(original), sum(c.points for c in cells),
+                       sum(c.max_points for c in cells), cells)
+
+
+def _cell(grade_id: str, score: float | None, max_score: float, message: str) -> CellGrade:
+    points = float(score or 0.0)
+    status = "passed" if points >= max_score else "partial" if points > 0 else "failed"
+    return CellGrade(grade_id, points, float(max_score), status, message)
+
+
+def _messages(graded: Path) -> dict[str, str]:
+    """grade_id -> the error a grade cell raised (empty when it raised none), in cell order."""
+    out: dict[str, str] = {}
+    for cell in read(graded).cells:
+        meta = nbgrader_meta(cell)
+        if not meta.get("grade"):
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        text = f"{errors[0]['ename']}: {errors[0]['evalue']}" if errors else ""
+        text = " ".join(text.split())
+        out[meta["grade_id"]] = text if len(text) <= _MESSAGE_LIMIT else text[:_MESSAGE_LIMIT] + "…"
+    return out

@@ -1,0 +1,180 @@
+"""One metadata file per assignment folder: ``assignment.toml``.
+
+Like rustlings' ``info.toml``, it is the one place that names the exercises, their points,
+hints and required toolchains. Points must agree with the nbgrader metadata of the source
+notebook; ``python -m grader build --check`` proves they do.
+
+Example::
+
+    title = "Loops vs vectorization"
+    notebook = "vectorization.ipynb"
+    lesson = "01_vectorization.ipynb"
+    toolchains = []
+
+    [[exercises]]
+    name = "normalize"
+    title = "Normalize scores into proportions"
+    hints = ["...", "..."]
+    points = { normalize_values = 2, normalize_edge_cases = 3 }
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.paths import METADATA_NAME, RELEASE_DIR, SOURCE_DIR
+
+KNOWN_TOOLCHAINS = {"rust", "go", "mojo"}
+
+
+class MetadataError(ValueError):
+    """assignment.toml is missing, unreadable or inconsistent; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    title: str
+    hints: tuple[str, ...]
+    points: dict[str, float]
+    speed: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def max_points(self) -> float:
+        return sum(self.points.values())
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    folder: Path
+    title: str
+    notebook: str
+    lesson: str | None
+    toolchains: tuple[str, ...]
+    exercises: tuple[Exercise, ...]
+
+    def exercise(self, name: str) -> Exercise:
+        for exercise in self.exercises:
+            if exercise.name == name:
+                return exercise
+        known = ", ".join(e.name for e in self.exercises)
+        raise KeyError(f"assignment {self.name!r} has no exercise {name!r} (it has: {known})")
+
+    def grade_ids(self) -> dict[str, float]:
+        return {gid: pts for e in self.exercises for gid, pts in e.points.items()}
+
+
+def _require(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in table:
+        raise MetadataError(f"{where}: missing required field {key!r}")
+    value = table[key]
+    if not isinstance(value, kind):
+        raise MetadataError(f"{where}: field {key!r} must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def _string_list(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise MetadataError(f"{where}: field {key!r} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _points(table: dict[str, Any], where: str) -> dict[str, float]:
+    points = _require(table, "points", dict, where)
+    if not points:
+        raise MetadataError(f"{where}: 'points' names no grade cell")
+    for gid, pts in points.items():
+        if isinstance(pts, bool) or not isinstance(pts, int | float) or pts < 0:
+            raise MetadataError(f"{where}: points of {gid!r} must be a number >= 0, got {pts!r}")
+    return {gid: float(pts) for gid, pts in points.items()}
+
+
+def _exercise(table: Any, where: str) -> Exercise:
+    if not isinstance(table, dict):
+        raise MetadataError(f"{where}: each [[exercises]] entry must be a table")
+    name = _require(table, "name", str, where)
+    where = f"{where} ({name})"
+    known = {"name", "title", "hints", "points", "speed"}
+    return Exercise(
+        name=name,
+        title=_require(table, "title", str, where),
+        hints=_string_list(table, "hints", where),
+        points=_points(table, where),
+        speed=dict(table.get("speed", {})),
+        extra={k: v for k, v in table.items() if k not in known},
+    )
+
+
+def load_assignment(folder: Path) -> Assignment:
+    """Read and validate ``folder/assignment.toml``; raise MetadataError naming any problem."""
+    path = folder / METADATA_NAME
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MetadataError(f"{path}: no {METADATA_NAME} in this assignment folder") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MetadataError(f"{path}: not valid TOML: {exc}") from None
+    where = str(path)
+    toolchains = _string_list(data, "toolchains", where)
+    unknown = set(toolchains) - KNOWN_TOOLCHAINS
+    if unknown:
+        raise MetadataError(f"{where}: unknown toolchains {sorted(unknown)}")
+    raw_exercises = _require(data, "exercises", list, where)
+    exercises = tuple(_exercise(t, f"{where} exercises[{i}]") for i, t in enumerate(raw_exercises))
+    _no_duplicates([e.name for e in exercises], "exercise name", where)
+    _no_duplicates([g for e in exercises for g in e.points], "grade id", where)
+    return Assignment(
+        name=folder.name,
+        folder=folder,
+        title=_require(data, "title", str, where),
+        notebook=_require(data, "notebook", str, where),
+        lesson=data.get("lesson"),
+        toolchains=toolchains,
+        exercises=exercises,
+    )
+
+
+def _no_duplicates(names: list[str], what: str, where: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise MetadataError(f"{where}: {what} {name!r} appears twice")
+        seen.add(name)
+
+
+def iter_assignments(root: Path, kind: str = SOURCE_DIR) -> Iterator[Assignment]:
+    """Every assignment under ``root/kind`` (``solutions`` or ``exercises``), sorted by name."""
+    base = root / kind
+    if not base.is_dir():
+        return
+    for folder in sorted(p for p in base.iterdir() if (p / METADATA_NAME).is_file()):
+        yield load_assignment(folder)
+
+
+def find_exercise(
+    name: str, root: Path | None, cwd: Path | None = None
+) -> tuple[Assignment, Exercise]:
+    """Locate exercise ``name``: the current folder first, then the course's exercises/ and
+    solutions/. Raise KeyError listing what exists when nothing matches."""
+    here = (cwd or Path.cwd()).resolve()
+    candidates: list[Path] = [here] if (here / METADATA_NAME).is_file() else []
+    for kind in (RELEASE_DIR, SOURCE_DIR):
+        if root is not None and (root / kind).is_dir():
+            candidates += sorted(p for p in (root / kind).iterdir()
+                                 if (p / METADATA_NAME).is_file())
+    seen: list[str] = []
+    for folder in candidates:
+        assignment = load_assignment(folder)
+        for exercise in assignment.exercises:
+            if exercise.name == name:
+                return assignment, exercise
+            seen.append(exercise.name)
+    known = ", ".join(dict.fromkeys(seen)) or "none found"
+    raise KeyError(f"no exercise named {name!r}; known exercises: {known}")

@@ -1,0 +1,64 @@
+"""Shared fixtures: the course root, and golden submissions built from the exercise notebook."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+@pytest.fixture(autouse=True)
+def _private_state(tmp_path, monkeypatch):
+    """No test touches the developer's own progress file."""
+    monkeypatch.setenv("GRADER_STATE_FILE", str(tmp_path / "progress.json"))
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
+
+
+def golden_functions(path: Path) -> dict[str, str]:
+    """Top-level function sources of a golden file, by name (imports go with each one)."""
+    text = path.read_text()
+    tree = ast.parse(text)
+    imports = [ast.get_source_segment(text, n) for n in tree.body
+               if isinstance(n, ast.Import | ast.ImportFrom)]
+    header = "\n".join(imports) + ("\n\n" if imports else "")
+    return {n.name: header + ast.get_source_segment(text, n) for n in tree.body
+            if isinstance(n, ast.FunctionDef)}
+
+
+def extra_cells(path: Path) -> list[str]:
+    """A golden file's module-level ``EXTRA_CELLS = [...]``: cells a cheat adds."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "EXTRA_CELLS":
+            return list(ast.literal_eval(node.value))
+    return []
+
+
+def make_submission(exercise_nb: Path, golden: Path, out: Path) -> Path:
+    """The exercise notebook with each solution cell replaced by the golden file's function
+    of the same name (what a learner who wrote that code would hand in), plus any extra
+    cells a cheat adds right after the setup cell."""
+    functions = golden_functions(golden)
+    nb = nbformat.read(str(exercise_nb), as_version=4)
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            name = meta["grade_id"].removesuffix("_solution")
+            if name in functions:
+                cell.source = functions[name]
+    for offset, source in enumerate(extra_cells(golden)):
+        nb.cells.insert(2 + offset, nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, str(out))
+    return out
+
+
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
