@@ -56,7 +56,7 @@ dev-check: install
 	$(BIN)/python -m grader dev-check
 
 lint: install
-	$(BIN)/ruff check grader tests benchmarks
+	$(BIN)/ruff check .
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -n 2 $(PYTEST_OPTS)
