@@ -42,6 +42,8 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	touch $(STAMP)
 
 install: $(STAMP)
+	@mkdir -p $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_DIR) $(JUPYTER_RUNTIME_DIR) $(IPYTHONDIR) \
+	  $(NUMBA_CACHE_DIR) $(MPLCONFIGDIR) $(XDG_CACHE_HOME)
 
 lab: install
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) $(LAB_OPTS) course/01_vectorization.ipynb

@@ -3,8 +3,9 @@
 Generation is nbgrader's own ``generate_assignment`` (solutions/ is nbgrader's source
 directory, exercises/ its release directory), never a re-implementation. ``--check`` builds
 into a temporary folder and compares, then scans exercises/ for anything that must not reach
-learners. Order matters: generate first, then compare, then scan, so a stale tree is reported
-as stale before its leaks are listed.
+learners. Non-notebook sources (a crate's ``lib.rs``) lose their marked solution regions
+right after nbgrader copies them (grader/sources.py). Order matters: generate first,
+compare, then scan, so a stale tree is reported as stale before its leaks are listed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import leaks
+from grader import leaks, sources
 from grader.metadata import Assignment, iter_assignments
 from grader.nbgrader_api import checked, make_api
 from grader.notebooks import grade_cells
@@ -38,6 +39,8 @@ def generate(root: Path, assignment: str, release_dir: Path) -> Path:
                        db_url=f"sqlite:///{tmp}/gradebook.db")
         checked(api.generate_assignment(assignment, force=True, create=True),
                 f"generate_assignment {assignment}")
+    # nbgrader copies non-notebook files verbatim: strip their solution regions after it.
+    sources.strip_tree(release_dir / assignment)
     return release_dir / assignment
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from grader import sources
 from grader.metadata import Assignment
 from grader.notebooks import MARKERS, block_lines, outside_blocks, read
 from grader.paths import RELEASE_DIR
@@ -34,7 +35,10 @@ def secrets(assignment: Assignment) -> set[str]:
     for path in assignment.folder.rglob("*"):
         if path.is_file() and path.suffix in TEXT_SUFFIXES and path.suffix != ".ipynb" \
                 and "solution_only" not in path.parts:
-            public.update(_norm(x) for x in path.read_text(errors="replace").splitlines())
+            text = path.read_text(errors="replace")
+            secret_here = sources.solution_lines(text, str(path))
+            hidden.update(_norm(x) for x in secret_here)
+            public.update(_norm(x) for x in sources.learner_version(text, str(path)).splitlines())
     return {s for s in hidden - public if len(s) >= MIN_SECRET_LENGTH and not s.startswith("#")}
 
 
