@@ -63,6 +63,8 @@ lint: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -n 2 $(PYTEST_OPTS)
 
+# In the test suite a missing bubblewrap is an error, not a silent fallback to rlimits only.
+test: export GRADER_SANDBOX_KIND = bubblewrap
 test: install lint check dev-check
 	$(BIN)/python -m pytest -n 2 $(PYTEST_OPTS)
 

@@ -38,4 +38,3 @@ else
     echo "install-system-deps: ask an admin for: apt-get install ${_missing_debs[*]}" >&2
     echo "install-system-deps: the sandbox falls back to rlimits-only meanwhile." >&2
 fi
-unset _pkg _missing_debs
