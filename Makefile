@@ -20,17 +20,20 @@ export NUMBA_CACHE_DIR := $(CACHE)/numba
 export MPLCONFIGDIR := $(CACHE)/matplotlib
 export PIP_CACHE_DIR := $(CACHE)/pip
 export XDG_CACHE_HOME := $(CACHE)/xdg
+export MODULAR_HOME := $(CACHE)/mojo/home
+export MODULAR_TELEMETRY_ENABLED := 0
 export PATH := $(BIN):$(PATH)
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast lint build check dev-check clean
+.PHONY: help install mojo lab test test-fast lint build check dev-check clean
 
 help:
 	@echo "make lab        install everything and open the workbook in JupyterLab"
 	@echo "make test       install everything and run the whole test suite"
 	@echo "make test-fast  unit tests only (no notebook execution)"
 	@echo "make build      regenerate exercises/ from solutions/"
+	@echo "make mojo       add the optional Mojo compiler (~260 MB) for the SIMD chapter"
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -40,6 +43,14 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+MOJO_STAMP := $(VENV)/.installed-mojo
+$(MOJO_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,mojo]"
+	touch $(MOJO_STAMP)
+
+# The optional Mojo compiler, for the SIMD chapter's Mojo exercises.
+mojo: $(MOJO_STAMP)
 
 install: $(STAMP)
 	@mkdir -p $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_DIR) $(JUPYTER_RUNTIME_DIR) $(IPYTHONDIR) \
@@ -65,7 +76,7 @@ test-fast: install
 
 # In the test suite a missing bubblewrap is an error, not a silent fallback to rlimits only.
 test: export GRADER_SANDBOX_KIND = bubblewrap
-test: install lint check dev-check
+test: install mojo lint check dev-check
 	$(BIN)/python -m pytest -n 2 $(PYTEST_OPTS)
 
 clean:
