@@ -44,18 +44,21 @@ def generate(root: Path, assignment: str, release_dir: Path) -> Path:
     return release_dir / assignment
 
 
-def build(root: Path) -> list[str]:
-    """Regenerate exercises/ from solutions/; return the assignments written."""
+def build(root: Path, only: str | None = None) -> list[str]:
+    """Regenerate exercises/ from solutions/ (all, or just ``only``); return what was built."""
     built = []
     with tempfile.TemporaryDirectory(prefix="grader-build-") as tmp:
         for assignment in iter_assignments(root, SOURCE_DIR):
+            if only and assignment.name != only:
+                continue
             fresh = generate(root, assignment.name, Path(tmp))
             target = root / RELEASE_DIR / assignment.name
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(fresh, target)
             built.append(assignment.name)
-    _remove_orphans(root, built)
+    if not only:
+        _remove_orphans(root, built)
     return built
 
 

@@ -59,10 +59,13 @@ def check(exercise: str, obj: Any = None, *, _caller_globals: dict[str, Any] | N
                         f"got {exercise!r}")
     assignment, ex = find_exercise(exercise, _root())
     notes: list[str] = []
+    # The tests receive the notebook's object of the exercise's name, or the one named by
+    # `object = "..."` in assignment.toml (e.g. the module a Rust crate was built into).
+    wanted = ex.extra.get("object", exercise)
     if obj is None:
-        obj = (_caller_globals or {}).get(exercise)
+        obj = (_caller_globals or {}).get(wanted)
     if obj is None:
-        notes.append(f"No object named {exercise!r} is defined yet: run the cell that defines it.")
+        notes.append(f"No object named {wanted!r} is defined yet: run the cell that defines it.")
     suite = load_suite(assignment.folder)
     results: list[TestResult] = []
     for grade_id in ex.points:

@@ -21,7 +21,7 @@ from grader.paths import LESSON_DIR, RELEASE_DIR, SOURCE_DIR
 
 @dataclass(frozen=True)
 class Job:
-    kind: str  # "solution", "exercise", "lesson"
+    kind: str  # "solution", "exercise", "lesson", "speed"
     assignment: str
     path: Path
 
@@ -33,6 +33,8 @@ class Job:
 def _run(root: Path, job: Job) -> str | None:
     """None when the job meets its expectation, else one line saying what went wrong."""
     try:
+        if job.kind == "speed":
+            return _speed_margin(root, job)
         if job.kind == "lesson":
             from grader.lessons import execute
 
@@ -52,6 +54,25 @@ def _run(root: Path, job: Job) -> str | None:
     return None
 
 
+def _speed_margin(root: Path, job: Job) -> str | None:
+    """The model solution must clear REFERENCE_MARGIN x the threshold on this machine, or
+    the threshold (or the input size) is wrong, not the learner."""
+    from grader.metadata import load_assignment
+    from grader.speed import NotebookCandidate
+    from grader.speedtest import REFERENCE_MARGIN, run_speed, setup_for
+
+    assignment = load_assignment(root / SOURCE_DIR / job.assignment)
+    exercise = assignment.exercise(job.path.name)
+    setup = setup_for(assignment, exercise, None)
+    report = run_speed(setup, NotebookCandidate(assignment.folder / assignment.notebook,
+                                                exercise.name), progress=False)
+    need = REFERENCE_MARGIN * setup.spec.threshold
+    if report.speedup is None or report.speedup < need:
+        return (f"model solution reaches {report.speedup or 0:.1f}x, needs {need:g}x "
+                f"({REFERENCE_MARGIN} x threshold {setup.spec.threshold:g}): {report.reason}")
+    return None
+
+
 def jobs(root: Path, lessons: bool = True, only: str | None = None) -> list[Job]:
     out = []
     for a in iter_assignments(root, SOURCE_DIR):
@@ -59,6 +80,7 @@ def jobs(root: Path, lessons: bool = True, only: str | None = None) -> list[Job]
             continue
         out.append(Job("solution", a.name, a.folder / a.notebook))
         out.append(Job("exercise", a.name, root / RELEASE_DIR / a.name / a.notebook))
+        out += [Job("speed", a.name, a.folder / e.name) for e in a.exercises if e.speed]
         if lessons and a.lesson:
             out.append(Job("lesson", a.name, root / LESSON_DIR / a.lesson))
     return out

@@ -74,6 +74,7 @@ def grade_notebook(root: Path, assignment: str, notebook: Path) -> GradeResult:
         submitted = course / "submitted" / STUDENT / assignment
         submitted.mkdir(parents=True)
         shutil.copy(notebook, submitted / meta.notebook)
+        _copy_learner_files(root, assignment, notebook.parent, submitted)
         api = make_api(root, source_directory=str(root / SOURCE_DIR),
                        release_directory=str(course / "release"),
                        submitted_directory=str(course / "submitted"),
@@ -89,6 +90,28 @@ def grade_notebook(root: Path, assignment: str, notebook: Path) -> GradeResult:
             raise GradingError(str(exc)) from None
         graded = course / "autograded" / STUDENT / assignment / meta.notebook
         return _collect(api, assignment, meta.notebook, graded, notebook)
+
+
+def learner_files(root: Path, assignment: str) -> list[str]:
+    """Files of ``assignment`` that learners edit beside the notebook (a crate's lib.rs):
+    nbgrader's ``Autograde.exclude_overwriting`` for it, relative to the assignment folder."""
+    from grader.nbgrader_api import load_config
+
+    value = load_config(root).Autograde.get("exclude_overwriting", {})
+    files = value.get(assignment, []) if isinstance(value, dict) else []
+    return [f for f in files if isinstance(f, str)]
+
+
+def _copy_learner_files(root: Path, assignment: str, folder: Path, submitted: Path) -> None:
+    """A submission is the notebook plus the files the learner edits next to it, as in
+    nbgrader's submitted/ folder; autograde then restores every other file from the source.
+    A missing file stays missing (the grade cells that need it fail)."""
+    for name in learner_files(root, assignment):
+        source = folder / name
+        if source.is_file():
+            target = submitted / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target)
 
 
 @contextmanager

@@ -51,6 +51,7 @@ class CheckReport:
                             f"<td style='text-align:left'>{html.escape(r.reason)}</td>"
                             "<td></td></tr>")
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
+        notes += "".join(r.detail._repr_html_() for r in self.results if r.detail is not None)
         return (f"<div><b>{html.escape(self.title)}</b> — {html.escape(self.summary())}"
                 "<table><thead><tr><th style='text-align:left'>test</th><th>result</th>"
                 "<th style='text-align:left'>why</th><th>points</th></tr></thead>"

@@ -38,6 +38,7 @@ class PublicTest:
     name: str
     doc: str
     func: Callable[[Any], None]
+    timeout: float | None = None  # overrides the suite's limit (e.g. a speed measurement)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class TestResult:
     passed: bool
     reason: str
     seconds: float
+    detail: Any = None  # something displayable (a speed chart), shown under the table
 
 
 class TestTimeout(Exception):
@@ -62,14 +64,19 @@ class TestSuite:
     def __init__(self) -> None:
         self._tests: list[PublicTest] = []
 
-    def test(self, grade_id: str) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
-        """Decorator registering a test of the grade cell ``grade_id``."""
+    def test(self, grade_id: str, *, timeout: float | None = None
+             ) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+        """Decorator registering a test of the grade cell ``grade_id``; ``timeout`` (seconds,
+        > 0) replaces the default limit for a test that is slow by design."""
         if not grade_id or not isinstance(grade_id, str):
             raise ValueError(f"grade_id must be a non-empty string, got {grade_id!r}")
+        if timeout is not None and (isinstance(timeout, bool) or
+                                    not isinstance(timeout, int | float) or timeout <= 0):
+            raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
 
         def register(func: Callable[[Any], None]) -> Callable[[Any], None]:
             doc = (func.__doc__ or func.__name__.replace("_", " ")).strip().splitlines()[0]
-            self._tests.append(PublicTest(grade_id, func.__name__, doc, func))
+            self._tests.append(PublicTest(grade_id, func.__name__, doc, func, timeout))
             return func
 
         return register
@@ -82,32 +89,33 @@ class TestSuite:
 
     def run(self, grade_id: str, obj: Any, timeout: float = DEFAULT_TIMEOUT) -> list[TestResult]:
         """Run every test of ``grade_id`` against ``obj``; never raises for a failing test."""
-        return [run_one(test, obj, timeout) for test in self.tests_for(grade_id)]
+        return [run_one(test, obj, test.timeout or timeout) for test in self.tests_for(grade_id)]
 
 
 def run_one(test: PublicTest, obj: Any, timeout: float) -> TestResult:
     start = time.perf_counter()
     try:
         with time_limit(timeout):
-            test.func(obj)
+            shown = test.func(obj)
     except AssertionError as exc:
         reason = str(exc) or "assertion failed"
-        return _result(test, False, reason, start)
+        return _result(test, False, reason, start, getattr(exc, "report", None))
     except TestTimeout:
         return _result(test, False, f"did not finish within {timeout:g} s", start)
     except NotImplementedError:
         return _result(test, False, "not implemented yet (raises NotImplementedError)", start)
     except Exception as exc:  # learner code can raise anything; report it in one line
         return _result(test, False, f"raised {type(exc).__name__}: {exc}", start)
-    return _result(test, True, "", start)
+    return _result(test, True, "", start, shown if hasattr(shown, "_repr_html_") else None)
 
 
-def _result(test: PublicTest, passed: bool, reason: str, start: float) -> TestResult:
+def _result(test: PublicTest, passed: bool, reason: str, start: float,
+            detail: Any = None) -> TestResult:
     reason = " ".join(reason.split())
     if len(reason) > _REASON_LIMIT:
         reason = reason[: _REASON_LIMIT - 1] + "…"
     elapsed = time.perf_counter() - start
-    return TestResult(test.grade_id, test.name, test.doc, passed, reason, elapsed)
+    return TestResult(test.grade_id, test.name, test.doc, passed, reason, elapsed, detail)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import fnmatch
 import os
 from pathlib import Path
 
@@ -35,18 +36,28 @@ def golden_functions(path: Path) -> dict[str, str]:
             if isinstance(n, ast.FunctionDef)}
 
 
-def extra_cells(path: Path) -> list[str]:
-    """A golden file's module-level ``EXTRA_CELLS = [...]``: cells a cheat adds."""
+def _module_list(path: Path, name: str) -> list[str]:
     for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "EXTRA_CELLS":
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == name:
             return list(ast.literal_eval(node.value))
     return []
+
+
+def extra_cells(path: Path) -> list[str]:
+    """A golden file's module-level ``EXTRA_CELLS = [...]``: cells a cheat adds."""
+    return _module_list(path, "EXTRA_CELLS")
+
+
+def deleted_cells(path: Path) -> list[str]:
+    """A golden file's ``DELETED_CELLS = [...]``: fnmatch patterns of the grade ids of the
+    grade (test) cells a cheat deletes, e.g. ``["*"]`` for all of them."""
+    return _module_list(path, "DELETED_CELLS")
 
 
 def make_submission(exercise_nb: Path, golden: Path, out: Path) -> Path:
     """The exercise notebook with each solution cell replaced by the golden file's function
     of the same name (what a learner who wrote that code would hand in), plus any extra
-    cells a cheat adds right after the setup cell."""
+    cells a cheat adds right after the setup cell, minus any grade cells it deletes."""
     functions = golden_functions(golden)
     nb = nbformat.read(str(exercise_nb), as_version=4)
     for cell in nb.cells:
@@ -57,6 +68,10 @@ def make_submission(exercise_nb: Path, golden: Path, out: Path) -> Path:
                 cell.source = functions[name]
     for offset, source in enumerate(extra_cells(golden)):
         nb.cells.insert(2 + offset, nbformat.v4.new_code_cell(source))
+    deleted = deleted_cells(golden)
+    nb.cells = [c for c in nb.cells if not (
+        c.get("metadata", {}).get("nbgrader", {}).get("grade") and any(
+            fnmatch.fnmatch(c["metadata"]["nbgrader"]["grade_id"], p) for p in deleted))]
     nbformat.write(nb, str(out))
     return out
 

@@ -31,16 +31,16 @@ def by_id(result):
 
 def test_solution_scores_full_marks():
     result = grade_notebook(ROOT, A, SOLUTION)
-    assert result.max_score == 16
+    assert result.max_score == 22
     assert result.score == result.max_score, result.as_text()
 
 
 def test_unsolved_exercise_scores_zero_with_readable_messages():
     result = grade_notebook(ROOT, A, EXERCISE)
-    assert result.score == 0 and result.max_score == 16
+    assert result.score == 0 and result.max_score == 22
     for cell in result.cells:
         assert cell.status == "failed"
-        assert "not implemented yet" in cell.message
+        assert "not implemented yet" in cell.message or "NotImplementedError" in cell.message
         assert "Traceback" not in cell.message
 
 
@@ -66,6 +66,16 @@ def test_article_loop_fails_edge_cases_with_readable_messages(tmp_path):
     assert "normalize([0., 0., 0.]) returned [np.float64(nan)" in edge.message
     assert "normalize([]) returned []" in edge.message
     assert "returned list; expected a NumPy array" in cells["normalize_values"].message
+    assert cells["normalize_speed"].points == 0
+
+
+def test_memoizing_timer_patching_slow_loop_gets_no_speed_points(tmp_path):
+    cells = by_id(grade_golden("speed_cheat", tmp_path))
+    assert cells["normalize_values"].points == cells["normalize_values"].max_points
+    assert cells["normalize_edge_cases"].points == cells["normalize_edge_cases"].max_points
+    speed = cells["normalize_speed"]
+    assert speed.points == 0, speed
+    assert "SpeedFailure: failed:" in speed.message
 
 
 def test_warnings_on_stderr_do_not_cost_points(tmp_path):

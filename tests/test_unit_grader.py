@@ -24,7 +24,7 @@ def write_meta(tmp_path, text):
 def test_metadata_loads_and_matches_points():
     meta = load_assignment(A)
     assert [e.name for e in meta.exercises] == ["normalize", "rolling_mean", "group_sums"]
-    assert sum(meta.grade_ids().values()) == 16
+    assert sum(meta.grade_ids().values()) == 22
 
 
 @pytest.mark.parametrize("text, message", [

@@ -6,6 +6,7 @@ hidden tests. Each test names the call it made, so a failure says what to fix.
 
 import numpy as np
 
+from grader.speedtest import assert_speed
 from grader.testing import TestSuite, assert_array, raises
 
 suite = TestSuite()
@@ -196,3 +197,24 @@ def non_integer_labels_raise(group_sums):
     """float labels raise TypeError or ValueError instead of being truncated"""
     raises((TypeError, ValueError), group_sums, np.array([0.5, 1.0]), np.array([1.0, 2.0]), 2,
            call="group_sums([0.5, 1.0], [1, 2], 2)")
+
+
+# --- speed: measured in separate processes against the AI versions in speed.py ----------
+
+
+@suite.test("normalize_speed", timeout=300)
+def normalize_is_fast(normalize):
+    """>= 10x faster than the AI loop (CPU time, separate processes, fresh inputs)"""
+    return assert_speed("normalize", normalize)
+
+
+@suite.test("rolling_mean_speed", timeout=300)
+def rolling_mean_is_fast(rolling_mean):
+    """>= 10x faster than the AI loop (CPU time, separate processes, fresh inputs)"""
+    return assert_speed("rolling_mean", rolling_mean)
+
+
+@suite.test("group_sums_speed", timeout=300)
+def group_sums_is_fast(group_sums):
+    """>= 10x faster than the dictionary loop (CPU time, separate processes, fresh inputs)"""
+    return assert_speed("group_sums", group_sums)

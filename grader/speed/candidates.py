@@ -1,0 +1,237 @@
+"""Where a function to be measured comes from, and how a worker loads it.
+
+A `Candidate` is only a description (a file path, a notebook path, pickled bytes). The
+parent sends ``payload()`` to a worker, and the worker calls `load_payload` to run the
+code: learner code is executed only inside worker processes. ``load_here`` runs the same
+loader in the calling process and is meant for trusted course code (input factories).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+import sysconfig
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+
+# A cell that calls check(...) or hint(...) talks to the grader; running it in a worker
+# would recurse into grading. `\b` keeps `sanity_check(` and `my_hint(` runnable.
+_GRADER_CALL = re.compile(r"\b(check|hint)\s*\(")
+
+
+class Candidate(ABC):
+    """A named object (usually a function) that a worker can load."""
+
+    name: str
+
+    @abstractmethod
+    def payload(self) -> dict[str, Any]:
+        """A picklable description of how to load the object (made in the trusted parent)."""
+
+    def load_here(self) -> Any:
+        """Load the object in this process. Only for trusted code: it runs the code here."""
+        return load_payload(self.payload(), in_worker=False)[1]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class CallableCandidate(Candidate):
+    """A function object from a live kernel, shipped with cloudpickle.
+
+    Functions from ``__main__`` (notebook cells) and from modules outside site-packages and
+    the standard library (the learner's own files, which the worker may not be able to
+    import) are pickled by value. ``func`` must be callable, else TypeError.
+    """
+
+    def __init__(self, func: Callable[..., Any], name: str | None = None) -> None:
+        if not callable(func):
+            raise TypeError(f"CallableCandidate needs a callable, got {type(func).__name__}")
+        self.func = func
+        self.name = name or getattr(func, "__name__", "candidate")
+
+    def payload(self) -> dict[str, Any]:
+        modules = _by_value_modules(self.func)
+        for module in modules:
+            cloudpickle.register_pickle_by_value(module)
+        try:
+            blob = cloudpickle.dumps(self.func)
+        finally:
+            for module in modules:
+                cloudpickle.unregister_pickle_by_value(module)
+        # The parent's import path lets the worker import, by reference, helper modules that
+        # the learner imported from a notebook folder.
+        return {"kind": "callable", "name": self.name, "blob": blob, "sys_path": list(sys.path)}
+
+
+class ModuleCandidate(Candidate):
+    """``name`` from a .py file, imported by path. Missing file: FileNotFoundError."""
+
+    def __init__(self, path: str | os.PathLike[str], name: str) -> None:
+        self.path = Path(path).resolve()
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no such module file: {self.path}")
+        self.name = name
+
+    def payload(self) -> dict[str, Any]:
+        return {"kind": "module", "name": self.name, "path": str(self.path)}
+
+    def __repr__(self) -> str:
+        return f"ModuleCandidate({str(self.path)!r}, {self.name!r})"
+
+
+class NotebookCandidate(Candidate):
+    """``name`` defined by a notebook's code cells, executed in the worker.
+
+    The notebook is read here (nbformat, no code runs); the worker executes the cells.
+    Skipped: nbgrader test cells (``metadata.nbgrader.grade`` is true), cells that call
+    ``check(`` or ``hint(``, cells starting with a ``%%`` cell magic; lines starting with
+    ``%`` or ``!`` are blanked. Cells that raise are recorded and skipped, so one broken
+    demo cell does not hide the function. Missing file: FileNotFoundError.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], name: str) -> None:
+        self.path = Path(path).resolve()
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no such notebook: {self.path}")
+        self.name = name
+
+    def payload(self) -> dict[str, Any]:
+        # Parsed here, in the parent: reading JSON runs no learner code, and nbformat's
+        # import (jsonschema format checkers) costs seconds that each worker would repeat.
+        return {"kind": "notebook", "name": self.name, "path": str(self.path),
+                "cells": notebook_code_cells(self.path)}
+
+    def __repr__(self) -> str:
+        return f"NotebookCandidate({str(self.path)!r}, {self.name!r})"
+
+
+def as_candidate(obj: Candidate | Callable[..., Any]) -> Candidate:
+    """Wrap a plain callable as a `CallableCandidate`; TypeError for anything else."""
+    if isinstance(obj, Candidate):
+        return obj
+    if callable(obj):
+        return CallableCandidate(obj)
+    raise TypeError(f"expected a Candidate or a callable, got {type(obj).__name__}")
+
+
+def notebook_code_cells(path: Path) -> list[tuple[int, str]]:
+    """(cell index, runnable source) of the cells a worker executes, in order."""
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    cells: list[tuple[int, str]] = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade") is True:
+            continue
+        source = cell.source
+        if _GRADER_CALL.search(source) or source.lstrip().startswith("%%"):
+            continue
+        lines = ["" if line.lstrip().startswith(("%", "!")) else line
+                 for line in source.splitlines()]
+        cells.append((index, "\n".join(lines)))
+    return cells
+
+
+def load_payload(payload: dict[str, Any], *, in_worker: bool = True) -> tuple[dict[str, Any], Any]:
+    """Load a candidate description; returns (namespace, object).
+
+    Raises LookupError when the name is missing (the message lists cell errors for
+    notebooks) and whatever the loaded code raises for modules and pickles.
+    """
+    kind = payload["kind"]
+    name = payload["name"]
+    if kind == "callable":
+        for entry in payload.get("sys_path", []):
+            if entry not in sys.path:
+                sys.path.append(entry)
+        obj = cloudpickle.loads(payload["blob"])
+        func = getattr(obj, "py_func", obj)  # a numba dispatcher keeps the Python function
+        # By-value pickles carry only the globals the function uses; add the object itself
+        # so that `name` always resolves (simd_report_for looks kernels up by name).
+        namespace = dict(getattr(func, "__globals__", {}))
+        namespace.setdefault(name, obj)
+        return namespace, obj
+    if kind == "module":
+        module = _import_path(Path(payload["path"]))
+        if not hasattr(module, name):
+            raise LookupError(f"{payload['path']} defines no {name!r}")
+        return vars(module), getattr(module, name)
+    if kind == "notebook":
+        return _exec_notebook(Path(payload["path"]), name, payload["cells"], in_worker=in_worker)
+    raise ValueError(f"unknown candidate kind {kind!r}")
+
+
+def _import_path(path: Path) -> Any:
+    # A unique module name so two exercises' `solution.py` do not collide, registered in
+    # sys.modules because dataclasses, pickling and numba's cache look modules up there.
+    digest = hashlib.sha1(str(path).encode(), usedforsecurity=False).hexdigest()[:10]
+    module_name = f"_graded_{path.stem}_{digest}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))  # sibling helper modules of the exercise
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    return module
+
+
+def _exec_notebook(path: Path, name: str, cells: list[tuple[int, str]], *,
+                   in_worker: bool) -> tuple[dict[str, Any], Any]:
+    from grader.speed.environment import cache_dir
+
+    if in_worker:
+        os.chdir(path.parent)  # learner code opens data files relative to the notebook
+        if str(path.parent) not in sys.path:
+            sys.path.insert(0, str(path.parent))
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+    errors: list[str] = []
+    cell_dir = cache_dir("speed", "cells")
+    for index, source in cells:
+        # Each cell becomes a real file (content-addressed) so tracebacks show its lines,
+        # inspect.getsource works, and numba's cache=True finds a source file to key on.
+        digest = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()[:16]
+        cell_file = cell_dir / f"{path.stem}_cell{index}_{digest}.py"
+        if not cell_file.exists():
+            cell_file.write_text(source, encoding="utf-8")
+        try:
+            exec(compile(source, str(cell_file), "exec"), namespace)  # noqa: S102 - worker only
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - recorded, next cell runs
+            errors.append(f"cell {index}: {type(exc).__name__}: {exc}")
+    if name not in namespace:
+        detail = ("; errors: " + " | ".join(errors)) if errors else ""
+        raise LookupError(f"{path.name} does not define {name!r}{detail}")
+    return namespace, namespace[name]
+
+
+def _by_value_modules(func: Callable[..., Any]) -> list[Any]:
+    target = getattr(func, "py_func", func)
+    module = sys.modules.get(getattr(target, "__module__", None) or "")
+    if module is None or module.__name__ == "__main__":
+        return []  # cloudpickle already pickles __main__ by value
+    file = getattr(module, "__file__", None)
+    if not file:
+        return []
+    resolved = str(Path(file).resolve())
+    installed = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib",
+                                                        "platlib")}
+    if any(resolved.startswith(str(Path(p).resolve()) + os.sep) for p in installed):
+        return []
+    return [module]

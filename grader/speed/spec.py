@@ -1,0 +1,178 @@
+"""What a speed test asks for (`SpeedSpec`) and what it found (`SpeedReport`).
+
+Both are plain dataclasses so a grade cell can print them, compare fields, or store
+``dataclasses.asdict(report)`` as JSON.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SpeedSpec:
+    """How to time one exercise.
+
+    Bad values raise ``ValueError`` naming the field (checked in ``__post_init__``).
+
+    size:        length passed to the input factory ``make(rng, size)``; >= 1.
+    threshold:   pass when median(baseline time / candidate time) >= threshold; > 0.
+    reps:        repetitions; each one is the best of ``best_of`` calls; >= 3 so a
+                 median means something.
+    best_of:     calls per repetition per worker, each on a fresh input; >= 1.
+    warmup:      untimed calls per worker first (JIT compile, first touch); >= 1 because the
+                 first call's answer also tells us the worker works before timing starts.
+    grey_zone:   relative band around ``threshold`` (0.25 = +/-25 %) where the verdict is
+                 re-measured with twice the repetitions before deciding; in [0, 1).
+    max_seconds: wall-clock budget for the whole measurement; > 0.
+    call_timeout: longest a single untimed call (load, warm-up incl. JIT) may take; timed
+                 calls get min(call_timeout, max(2 s, 20 x the baseline's warm-up call)).
+    rtol, atol:  tolerances for comparing results to the trusted expected value; >= 0.
+    dtype:       exact dtype the candidate (and reference) must return; None = any numeric.
+    max_memory_ratio: grade peak extra memory / input bytes of one candidate call
+                 (e.g. 3.0 rejects an O(n) Python list); None = report only.
+    memory_limit_factor: kill a worker whose RSS grows by more than this many input sizes
+                 (+ 512 MB slack) over its idle size; None = no limit.
+    measure_memory: measure the memory ratios at all (one extra untimed call per worker).
+    seed:        seed of the parent's input generator; None = fresh from ``secrets`` (default:
+                 the candidate must not be able to predict its inputs).
+    """
+
+    size: int
+    threshold: float
+    reps: int = 7
+    best_of: int = 3
+    warmup: int = 2
+    grey_zone: float = 0.25
+    max_seconds: float = 300.0
+    call_timeout: float = 60.0
+    rtol: float = 1e-9
+    atol: float = 0.0
+    dtype: str | None = "float64"
+    max_memory_ratio: float | None = None
+    memory_limit_factor: float | None = 50.0
+    measure_memory: bool = True
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        _int_at_least("size", self.size, 1)
+        _int_at_least("reps", self.reps, 3)
+        _int_at_least("best_of", self.best_of, 1)
+        _int_at_least("warmup", self.warmup, 1)
+        _positive("threshold", self.threshold)
+        _positive("max_seconds", self.max_seconds)
+        _positive("call_timeout", self.call_timeout)
+        _finite_number("grey_zone", self.grey_zone)
+        if not 0.0 <= self.grey_zone < 1.0:
+            raise ValueError(f"grey_zone must be in [0, 1), got {self.grey_zone!r}")
+        for name in ("rtol", "atol"):
+            value = getattr(self, name)
+            _finite_number(name, value)
+            if value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value!r}")
+        if self.max_memory_ratio is not None:
+            _positive("max_memory_ratio", self.max_memory_ratio)
+        if self.memory_limit_factor is not None:
+            _positive("memory_limit_factor", self.memory_limit_factor)
+        if self.dtype is not None:
+            import numpy as np
+
+            try:
+                np.dtype(self.dtype)
+            except TypeError as exc:
+                raise ValueError(f"dtype must name a numpy dtype, got {self.dtype!r}") from exc
+        if not isinstance(self.measure_memory, bool):
+            raise ValueError(f"measure_memory must be a bool, got {self.measure_memory!r}")
+        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
+            raise ValueError(f"seed must be None or an int >= 0, got {self.seed!r}")
+
+
+def _int_at_least(name: str, value: object, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+
+
+def _finite_number(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+
+
+def _positive(name: str, value: object) -> None:
+    _finite_number(name, value)
+    if value <= 0:  # type: ignore[operator]
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+
+
+@dataclass
+class RepSample:
+    """One repetition: the best-of-k CPU seconds of each worker and the ratio."""
+
+    baseline_s: float
+    candidate_s: float
+    reference_s: float | None
+    speedup: float
+    candidate_wall_s: float
+
+
+@dataclass
+class MemoryReport:
+    """Peak extra memory of one untimed call, relative to the bytes of its array inputs.
+
+    ``tracemalloc_bytes`` comes from the worker (numpy reports to tracemalloc, so arrays
+    count); ``rss_bytes`` is the growth of the worker's peak RSS read by the parent from
+    /proc (a second opinion the candidate cannot patch; None where /proc is unavailable).
+    ``ratio`` uses the larger of the two.
+    """
+
+    input_bytes: int
+    tracemalloc_bytes: int
+    rss_bytes: int | None
+    ratio: float
+
+    def __str__(self) -> str:
+        rss = "n/a" if self.rss_bytes is None else f"{self.rss_bytes / 1e6:.1f} MB"
+        return (f"peak extra {self.ratio:.2f}x input ({self.input_bytes / 1e6:.1f} MB in; "
+                f"tracemalloc {self.tracemalloc_bytes / 1e6:.1f} MB, RSS {rss})")
+
+
+@dataclass
+class SpeedReport:
+    """The verdict of `measure_speed`.
+
+    ``passed`` is True only when every call answered correctly, no worker failed, the
+    sanity checks held and median(baseline/candidate) >= threshold. ``reason`` is one line
+    starting with ``passed:``, ``failed:`` or ``error:`` (``error`` = the baseline, the
+    reference or the harness misbehaved, not the learner).
+    """
+
+    passed: bool
+    reason: str
+    threshold: float
+    speedup: float | None = None
+    speedup_min: float | None = None
+    speedup_max: float | None = None
+    reference_speedup: float | None = None
+    vs_reference: float | None = None
+    samples: list[RepSample] = field(default_factory=list)
+    grey_zone_rerun: bool = False
+    memory: dict[str, MemoryReport] = field(default_factory=dict)
+    machine: str = ""
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [self.reason]
+        if self.speedup is not None:
+            lines.append(f"speedup vs baseline: median {self.speedup:.1f}x "
+                         f"(min {self.speedup_min:.1f}x, max {self.speedup_max:.1f}x) "
+                         f"over {len(self.samples)} repetitions"
+                         + (", re-measured in the grey zone" if self.grey_zone_rerun else ""))
+        if self.reference_speedup is not None and self.vs_reference is not None:
+            lines.append(f"model solution: {self.reference_speedup:.1f}x; yours runs at "
+                         f"{self.vs_reference:.2f}x its speed")
+        for who, mem in self.memory.items():
+            lines.append(f"memory ({who}): {mem}")
+        lines.extend(self.notes)
+        lines.append(f"{self.machine}; took {self.seconds:.1f} s")
+        return "\n".join(lines)

@@ -1,0 +1,116 @@
+"""Speed as a graded test: ``[exercises.speed]`` in assignment.toml -> a verdict.
+
+The exercise folder's ``speed.py`` names, for each exercise ``NAME``: ``make_NAME(rng, size)``
+(valid inputs, made in the trusted process), ``ai_NAME`` (the AI baseline) and
+``expected_NAME`` (the right answer, computed in the trusted process). The metadata::
+
+    [exercises.speed]
+    grade_id = "normalize_speed"   # the grade cell, also listed in points
+    size = 1_000_000
+    threshold = 10                 # pass at median(baseline / yours) >= 10
+    # any other SpeedSpec field: reps, best_of, rtol, max_memory_ratio, ...
+
+The model solution (the source notebook's function) is timed too when solutions/ is
+present, for the "against the reference" column. ``python -m grader dev-check`` fails an
+exercise whose reference does not reach ``REFERENCE_MARGIN`` x its threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from grader.metadata import Assignment, Exercise, MetadataError, find_exercise
+from grader.paths import SOURCE_DIR, find_course_root, package_course_root
+
+SPEED_FILE = "speed.py"
+REFERENCE_MARGIN = 2.5
+_META_ONLY = {"grade_id"}
+
+
+@dataclass(frozen=True)
+class SpeedSetup:
+    exercise: str
+    grade_id: str
+    spec: Any  # grader.speed.SpeedSpec
+    inputs: Any
+    expected: Any
+    baseline: Any
+    reference: Any | None
+
+
+def setup_for(assignment: Assignment, exercise: Exercise, root: Path | None,
+              **overrides: Any) -> SpeedSetup:
+    """Build the measurement plan of ``exercise``; MetadataError names a bad field."""
+    from grader.speed import ModuleCandidate, NotebookCandidate, SpeedSpec
+
+    table = dict(exercise.speed)
+    if not table:
+        raise MetadataError(f"{assignment.folder}: exercise {exercise.name!r} has no speed test")
+    grade_id = table.get("grade_id")
+    if grade_id not in exercise.points:
+        raise MetadataError(f"{assignment.folder}: speed grade_id {grade_id!r} of "
+                            f"{exercise.name!r} must also be listed in its points")
+    known = {f.name for f in fields(SpeedSpec)}
+    unknown = set(table) - known - _META_ONLY
+    if unknown:
+        raise MetadataError(f"{assignment.folder}: unknown speed fields {sorted(unknown)} "
+                            f"for {exercise.name!r}")
+    try:
+        spec = SpeedSpec(**{k: v for k, v in table.items() if k in known} | overrides)
+    except (TypeError, ValueError) as exc:
+        raise MetadataError(f"{assignment.folder}: speed of {exercise.name!r}: {exc}") from None
+    module = assignment.folder / SPEED_FILE
+    source_nb = root / SOURCE_DIR / assignment.name / assignment.notebook if root else None
+    reference = (NotebookCandidate(source_nb, exercise.name)
+                 if source_nb is not None and source_nb.is_file() else None)
+    return SpeedSetup(
+        exercise=exercise.name, grade_id=grade_id, spec=spec,
+        inputs=ModuleCandidate(module, f"make_{exercise.name}"),
+        expected=ModuleCandidate(module, f"expected_{exercise.name}").load_here(),
+        baseline=ModuleCandidate(module, f"ai_{exercise.name}"),
+        reference=reference,
+    )
+
+
+def run_speed(setup: SpeedSetup, candidate: Any, progress: bool = True) -> Any:
+    """Measure ``candidate`` (a function or a grader.speed Candidate); a SpeedReport."""
+    from grader.speed import measure_speed
+
+    return measure_speed(setup.spec, inputs=setup.inputs, expected=setup.expected,
+                         baseline=setup.baseline, candidate=candidate,
+                         reference=setup.reference, progress=progress)
+
+
+def _root() -> Path | None:
+    return find_course_root() or package_course_root()
+
+
+class SpeedFailure(AssertionError):
+    """A failed speed test; ``report`` keeps the measurement for the chart."""
+
+    def __init__(self, message: str, report: Any) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def assert_speed(exercise: str, func: Any) -> Any:
+    """Grade-cell helper: measure ``func`` out of process; raise SpeedFailure unless it
+    passes. Returns a displayable view of the report (table and chart)."""
+    __tracebackhide__ = True
+    import os
+
+    from grader.nbgrader_ext import TRUSTED_ENV
+    from grader.speedview import SpeedView
+
+    if os.environ.get(TRUSTED_ENV):
+        print("speed is measured by the grader outside this kernel")
+        return None
+    assignment, ex = find_exercise(exercise, _root())
+    setup = setup_for(assignment, ex, _root())
+    report = run_speed(setup, func)
+    view = SpeedView(ex.name, report)
+    if not report.passed:
+        raise SpeedFailure(report.reason, view)
+    return view

@@ -1,0 +1,399 @@
+"""The speed/memory measurement engine (grader.speed).
+
+Verdict tests compare code whose speeds differ by one or two orders of magnitude against
+thresholds far from both, so they hold on a loaded 2-core machine; no test asserts
+absolute seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.speed import (
+    CallableCandidate,
+    ModuleCandidate,
+    NotebookCandidate,
+    SpeedSpec,
+    measure_memory,
+    measure_speed,
+)
+from grader.speed.check import compare_result
+from grader.speed.cpuclock import parse_schedstat, process_cpu_ns, schedstat_cpu_ns
+from grader.speed.protocol import ProtocolError, decode_array
+from grader.speed.verdict import in_grey_zone
+
+SIZE = 200_000
+
+# ---- the example exercise: normalize(scores) -> scores / scores.sum() ---------------------
+
+
+def make(rng: np.random.Generator, size: int) -> tuple[np.ndarray]:
+    return (rng.random(size) + 0.5,)
+
+
+def expected(scores: np.ndarray) -> np.ndarray:
+    return np.asarray(scores, dtype=np.float64) / np.sum(scores, dtype=np.float64)
+
+
+def ai_baseline(scores):
+    total = sum(scores)
+    return [s / total for s in scores]
+
+
+def naive_array(scores):
+    total = sum(scores)
+    return np.array([s / total for s in scores])
+
+
+def numpy_normalize(scores):
+    return scores / scores.sum()
+
+
+def fast_spec(**overrides) -> SpeedSpec:
+    values = {"size": SIZE, "threshold": 10.0, "reps": 3, "best_of": 2, "warmup": 1,
+              "seed": 7, "call_timeout": 20.0, "max_seconds": 120.0, "measure_memory": False}
+    values.update(overrides)
+    return SpeedSpec(**values)
+
+
+def run(candidate, **overrides):
+    return measure_speed(fast_spec(**overrides), inputs=make, expected=expected,
+                         baseline=ai_baseline, candidate=candidate)
+
+
+def module(tmp_path: Path, source: str, name: str = "cand.py") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+# ---- CPU clocks --------------------------------------------------------------------------
+
+
+def test_parse_schedstat_reads_three_integers():
+    assert parse_schedstat("1234567 89 12\n") == (1234567, 89, 12)
+
+
+@pytest.mark.parametrize("text", ["", "1 2", "1 2 3 4", "a b c", "1 -2 3"])
+def test_parse_schedstat_rejects_other_formats(text):
+    with pytest.raises(ValueError, match="schedstat"):
+        parse_schedstat(text)
+
+
+def test_schedstat_sums_all_threads(tmp_path):
+    for tid, line in (("10", "1000 5 1\n"), ("11", "250 0 3\n")):
+        (tmp_path / "10" / "task" / tid).mkdir(parents=True)
+        (tmp_path / "10" / "task" / tid / "schedstat").write_text(line)
+    assert schedstat_cpu_ns(10, proc=tmp_path) == 1250
+    with pytest.raises(ProcessLookupError):
+        schedstat_cpu_ns(99, proc=tmp_path)
+
+
+def test_real_schedstat_has_the_documented_format():
+    text = Path(f"/proc/self/task/{os.getpid()}/schedstat").read_text()
+    assert len(parse_schedstat(text)) == 3
+
+
+def test_process_clock_agrees_with_the_in_process_clock():
+    before, inside = process_cpu_ns(os.getpid()), time.process_time_ns()
+    while time.process_time_ns() - inside < 50_000_000:
+        pass
+    outside = process_cpu_ns(os.getpid()) - before
+    assert 45_000_000 <= outside <= 80_000_000
+
+
+# ---- spec, protocol and comparison -------------------------------------------------------
+
+
+@pytest.mark.parametrize("field, value", [
+    ("size", 0), ("threshold", 0), ("threshold", float("nan")), ("reps", 2), ("best_of", 0),
+    ("warmup", 0), ("grey_zone", 1.0), ("max_seconds", -1), ("rtol", -1e-9),
+    ("dtype", "not-a-dtype"), ("max_memory_ratio", 0), ("seed", -1), ("size", 2.5),
+])
+def test_bad_spec_values_name_the_field(field, value):
+    values = {"size": 10, "threshold": 2.0, field: value}
+    with pytest.raises(ValueError, match=field):
+        SpeedSpec(**values)
+
+
+def test_measure_speed_rejects_wrong_argument_types():
+    with pytest.raises(TypeError, match="SpeedSpec"):
+        measure_speed({"size": 1}, inputs=make, expected=expected, baseline=ai_baseline,
+                      candidate=numpy_normalize)
+    with pytest.raises(ValueError, match="expected"):
+        measure_speed(fast_spec(), inputs=make, expected=None, baseline=ai_baseline,
+                      candidate=numpy_normalize)
+
+
+def test_decode_array_refuses_object_dtype_and_bad_sizes():
+    assert decode_array({"dtype": "<f8", "shape": [2]}, bytes(16)).tolist() == [0.0, 0.0]
+    with pytest.raises(ProtocolError, match="numeric"):
+        decode_array({"dtype": "|O", "shape": [1]}, bytes(8))
+    with pytest.raises(ProtocolError, match="bytes"):
+        decode_array({"dtype": "<f8", "shape": [3]}, bytes(16))
+
+
+def test_compare_result_explains_what_differs():
+    want = np.array([0.25, 0.75])
+    ok = dict(dtype="float64", rtol=1e-9, atol=0.0, strict=True)
+    assert compare_result(want.copy(), "numpy.ndarray", want, **ok) is None
+    assert "not a numpy array" in compare_result(want.copy(), "builtins.list", want, **ok)
+    assert "dtype float32" in compare_result(want.astype(np.float32), "numpy.ndarray", want,
+                                             **ok)
+    message = compare_result(np.array([0.25, 0.7]), "numpy.ndarray", want, **ok)
+    assert "1 of 2" in message and "index 1" in message
+    # The AI baseline may return a list: only its values are checked.
+    assert compare_result(want.copy(), "builtins.list", want, **{**ok, "strict": False}) is None
+
+
+def test_grey_zone_band():
+    assert in_grey_zone(9.0, 10.0, 0.25) and in_grey_zone(12.4, 10.0, 0.25)
+    assert not in_grey_zone(7.0, 10.0, 0.25) and not in_grey_zone(13.0, 10.0, 0.25)
+
+
+# ---- verdicts ----------------------------------------------------------------------------
+
+
+def test_numpy_normalize_passes_and_naive_loop_fails_10x():
+    fast = run(numpy_normalize)
+    assert fast.passed, str(fast)
+    assert fast.speedup > 20  # typically 60-200x here: far from the 10x line
+    slow = run(naive_array)
+    assert not slow.passed and slow.reason.startswith("failed: median speedup"), str(slow)
+    assert slow.speedup < 3
+
+
+def test_reference_is_reported(tmp_path):
+    report = measure_speed(fast_spec(), inputs=make, expected=expected, baseline=ai_baseline,
+                           candidate=numpy_normalize, reference=numpy_normalize)
+    assert report.passed, str(report)
+    assert report.reference_speedup > 20 and 0.2 < report.vs_reference < 5
+    assert all(s.reference_s is not None for s in report.samples)
+
+
+def test_memoizing_cheats_get_no_speedup(tmp_path):
+    path = module(tmp_path, """
+        import hashlib
+        import numpy as np
+
+        _by_id, _by_hash = {}, {}
+
+        def _slow(scores):
+            total = sum(scores)
+            return np.array([s / total for s in scores])
+
+        def by_id(scores):
+            if id(scores) not in _by_id:
+                _by_id[id(scores)] = _slow(scores)
+            return _by_id[id(scores)]
+
+        def by_hash(scores):
+            key = hashlib.sha1(scores.tobytes()).hexdigest()
+            if key not in _by_hash:
+                _by_hash[key] = _slow(scores)
+            return _by_hash[key]
+        """)
+    for name in ("by_id", "by_hash"):
+        report = run(ModuleCandidate(path, name), size=50_000)
+        assert not report.passed, str(report)
+        # Either every input is new (about 1x) or a reused id returns a stale answer.
+        assert (report.speedup is not None and report.speedup < 3) or "wrong answer" in \
+            report.reason, str(report)
+
+
+def test_patching_clocks_inside_the_candidate_changes_nothing(tmp_path):
+    path = module(tmp_path, """
+        import time
+        import numpy as np
+
+        for _name in ("perf_counter", "perf_counter_ns", "process_time", "process_time_ns",
+                      "thread_time", "monotonic", "time"):
+            setattr(time, _name, lambda: 0)
+
+        def slow(scores):
+            total = sum(scores)
+            return np.array([s / total for s in scores])
+
+        def fast(scores):
+            return scores / scores.sum()
+        """)
+    assert not run(ModuleCandidate(path, "slow"), size=50_000).passed
+    assert run(ModuleCandidate(path, "fast")).passed
+
+
+def test_work_hidden_in_the_input_delivery_is_caught(tmp_path):
+    # The cheat computes each answer (slowly) while the worker is receiving the input,
+    # outside the timed call, and returns it instantly when called.
+    path = module(tmp_path, """
+        import numpy as np
+        from grader.speed import protocol
+
+        _original = protocol.recv_args
+        _answer = {}
+
+        def _hooked(conn, described):
+            args = _original(conn, described)
+            if args:
+                total = sum(args[0])
+                _answer["last"] = np.array([s / total for s in args[0]])
+            return args
+
+        protocol.recv_args = _hooked
+
+        def cheat(scores):
+            return _answer["last"]
+        """)
+    report = run(ModuleCandidate(path, "cheat"), size=50_000)
+    assert not report.passed and "outside the timed call" in report.reason, str(report)
+
+
+def test_waiting_for_work_done_elsewhere_is_caught(tmp_path):
+    path = module(tmp_path, """
+        import time
+
+        def sleepy(scores):
+            time.sleep(0.25)  # stands in for waiting on a helper process
+            return scores / scores.sum()
+        """)
+    report = run(ModuleCandidate(path, "sleepy"))
+    assert not report.passed and "wall time" in report.reason, str(report)
+
+
+def test_running_out_of_time_fails(tmp_path):
+    path = module(tmp_path, """
+        import time
+
+        def dawdle(scores):
+            time.sleep(0.4)
+            return scores / scores.sum()
+        """)
+    report = run(ModuleCandidate(path, "dawdle"), size=10_000, max_seconds=2.5)
+    assert not report.passed and "max_seconds" in report.reason, str(report)
+    assert report.seconds < 10
+
+
+def test_one_wrong_answer_fails(tmp_path):
+    path = module(tmp_path, """
+        calls = [0]
+
+        def flaky(scores):
+            calls[0] += 1
+            result = scores / scores.sum()
+            if calls[0] == 3:
+                result[17] += 1e-6
+            return result
+        """)
+    report = run(ModuleCandidate(path, "flaky"))
+    assert not report.passed
+    assert "wrong answer on timed call" in report.reason and "index 17" in report.reason, \
+        str(report)
+
+
+def test_list_result_and_exceptions_fail(tmp_path):
+    listy = run(ai_baseline, threshold=0.01)
+    assert not listy.passed and "not a numpy array" in listy.reason, str(listy)
+    path = module(tmp_path, "def broken(scores):\n    return 1 / 0\n")
+    broken = run(ModuleCandidate(path, "broken"))
+    assert not broken.passed and "raised ZeroDivisionError" in broken.reason, str(broken)
+
+
+@pytest.mark.parametrize("body, words, call_timeout", [
+    # Deaths get a generous call timeout: on a loaded machine, loading the worker alone can
+    # take seconds, and it must die on its call, not time out while loading.
+    ("import os\n    os._exit(3)", "worker died (exit code 3)", 30.0),
+    ("import ctypes\n    ctypes.string_at(0)", "worker died (killed by SIGSEGV)", 30.0),
+    ("while True:\n        pass", "worker timed out", 3.0),
+])
+def test_worker_death_and_hang_fail(tmp_path, body, words, call_timeout):
+    path = module(tmp_path, f"def bad(scores):\n    {body}\n")
+    start = time.monotonic()
+    report = run(ModuleCandidate(path, "bad"), call_timeout=call_timeout)
+    assert not report.passed and report.reason.startswith("failed:"), str(report)
+    assert words in report.reason, str(report)
+    assert time.monotonic() - start < 90
+
+
+def test_memory_blowup_fails(tmp_path):
+    path = module(tmp_path, """
+        import numpy as np
+
+        def hog(scores):
+            big = np.ones(400_000_000)  # 3.2 GB against a 1.6 MB input
+            return scores / big[: scores.size].sum()
+        """)
+    report = run(ModuleCandidate(path, "hog"), memory_limit_factor=10.0)
+    assert not report.passed, str(report)
+    assert "memory limit" in report.reason or "MemoryError" in report.reason, str(report)
+
+
+def test_baseline_failure_is_an_error_not_a_learner_failure():
+    report = measure_speed(fast_spec(), inputs=make, expected=lambda s: s * 0,
+                           baseline=ai_baseline, candidate=numpy_normalize)
+    assert not report.passed and report.reason.startswith("error:"), str(report)
+
+
+def test_grey_zone_triggers_a_longer_rerun():
+    spec = fast_spec(size=20_000, threshold=1.0, best_of=1, grey_zone=0.5)
+    report = measure_speed(spec, inputs=make, expected=expected, baseline=ai_baseline,
+                           candidate=naive_array, progress=True)
+    assert report.grey_zone_rerun, str(report)
+    assert len(report.samples) == 3 * spec.reps
+
+
+# ---- candidates --------------------------------------------------------------------------
+
+
+def test_notebook_candidate_skips_test_cells(tmp_path):
+    import nbformat
+
+    marker = tmp_path / "ran.txt"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Normalize"),
+        nbformat.v4.new_code_cell("import numpy as np\n%matplotlib inline"),
+        nbformat.v4.new_code_cell("def normalize(scores):\n    return scores / scores.sum()"),
+        nbformat.v4.new_code_cell(f"open({str(marker)!r}, 'w').write('grade cell ran')",
+                                  metadata={"nbgrader": {"grade": True, "grade_id": "t"}}),
+        nbformat.v4.new_code_cell(f"check('normalize')\nopen({str(marker)!r}, 'w')"),
+        nbformat.v4.new_code_cell("raise RuntimeError('a broken demo cell')"),
+    ]
+    path = tmp_path / "learner.ipynb"
+    nbformat.write(nb, str(path))
+    report = measure_memory(NotebookCandidate(path, "normalize"), inputs=make, size=10_000)
+    assert report.ratio < 3
+    assert not marker.exists()
+
+
+def test_callable_candidate_from_a_test_module_runs_in_a_worker():
+    report = run(CallableCandidate(numpy_normalize))
+    assert report.passed, str(report)
+
+
+def test_missing_name_fails_with_the_reason(tmp_path):
+    path = module(tmp_path, "x = 1\n")
+    report = run(ModuleCandidate(path, "normalize"))
+    assert not report.passed and "could not load 'normalize'" in report.reason, str(report)
+
+
+# ---- memory ------------------------------------------------------------------------------
+
+
+def test_memory_ratio_separates_lists_from_arrays():
+    listy = measure_memory(ai_baseline, inputs=make, size=SIZE)
+    arrays = measure_memory(numpy_normalize, inputs=make, size=SIZE)
+    assert listy.ratio > 3, str(listy)
+    assert arrays.ratio < 3, str(arrays)
+    assert listy.input_bytes == arrays.input_bytes == SIZE * 8
+
+
+def test_max_memory_ratio_grades_the_candidate():
+    report = run(naive_array, size=50_000, threshold=0.01, measure_memory=True,
+                 max_memory_ratio=3.0)
+    assert not report.passed and "extra memory" in report.reason, str(report)
+    assert report.memory["candidate"].ratio > 3 and "baseline" not in report.memory
