@@ -84,7 +84,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 + 5 verdicts per exercise")
     parser.add_argument("-n", type=int, default=50, help="verdicts of each kind per exercise")
-    parser.add_argument("--only", help="assignment/exercise, e.g. 01_vectorization/normalize")
+    parser.add_argument("--only", help="an assignment (01_vectorization) or one exercise "
+                        "(01_vectorization/normalize)")
     args = parser.parse_args()
     n = 5 if args.quick else args.n
     root = course_root()
@@ -93,7 +94,7 @@ def main() -> int:
         for assignment in iter_assignments(root):
             for exercise in assignment.exercises:
                 name = f"{assignment.name}/{exercise.name}"
-                if exercise.speed and (not args.only or args.only == name):
+                if exercise.speed and args.only in (None, name, assignment.name):
                     rows.append(bench_exercise(root, assignment, exercise, n))
     print(f"\nspeed verdicts under a competing load on every core ({n} + {n} per exercise)")
     print(f"{'exercise':<32} {'T':>4} {'ref median':>10} {'ref min':>8} {'false fail':>10} "

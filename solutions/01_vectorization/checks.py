@@ -216,5 +216,5 @@ def rolling_mean_is_fast(rolling_mean):
 
 @suite.test("group_sums_speed", timeout=300)
 def group_sums_is_fast(group_sums):
-    """>= 10x faster than the dictionary loop (CPU time, separate processes, fresh inputs)"""
+    """>= 8x faster than the dictionary loop (CPU time, separate processes, fresh inputs)"""
     return assert_speed("group_sums", group_sums)
