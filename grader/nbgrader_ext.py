@@ -21,10 +21,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from grader.metadata import MetadataError, load_assignment
 from grader.notebooks import nbgrader_meta
-
-# Set in the grading process before the kernel starts, so the kernel skips its own
-# (untrusted, duplicate) measurement; see grader.speedtest.assert_speed.
-TRUSTED_ENV = "GRADER_SPEED_OUT_OF_KERNEL"
+from grader.speedtest import TRUSTED_ENV
 
 
 class TrustedSpeed(NbGraderPreprocessor):
@@ -40,7 +37,8 @@ class TrustedSpeed(NbGraderPreprocessor):
             assignment = load_assignment(folder)
         except MetadataError:
             return nb, resources  # not one of our assignments: nothing to re-measure
-        speed_ids = {e.speed.get("grade_id"): e for e in assignment.exercises if e.speed}
+        speed_ids = {e.speed["grade_id"]: e for e in assignment.exercises
+                     if e.speed.get("grade_id")}
         cells = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") in speed_ids]
         if not cells:
             return nb, resources
@@ -49,17 +47,18 @@ class TrustedSpeed(NbGraderPreprocessor):
             nbformat.write(nb, str(executed))
             for cell in cells:
                 exercise = speed_ids[nbgrader_meta(cell)["grade_id"]]
-                cell.outputs = self._verdict(assignment, exercise, executed)
+                cell.outputs = self._verdict(assignment, exercise, executed, folder)
         return nb, resources
 
-    def _verdict(self, assignment: Any, exercise: Any, executed: Path) -> list[Any]:
-        from grader.speed import NotebookCandidate
-        from grader.speedtest import run_speed, setup_for
+    def _verdict(self, assignment: Any, exercise: Any, executed: Path,
+                 folder: Path) -> list[Any]:
+        from grader.speedtest import candidate_for, run_speed, setup_for
         from grader.speedview import SpeedView
 
         try:
             setup = setup_for(assignment, exercise, None)
-            report = run_speed(setup, NotebookCandidate(executed, exercise.name), progress=False)
+            candidate = candidate_for(assignment, exercise, folder, executed)
+            report = run_speed(setup, candidate, progress=False)
         except Exception as exc:  # the harness failing must read as an error, never a pass
             return [_error("SpeedTestError", f"{type(exc).__name__}: {exc}")]
         view = SpeedView(exercise.name, report)
