@@ -55,21 +55,23 @@ def _run(root: Path, job: Job) -> str | None:
 
 
 def _speed_margin(root: Path, job: Job) -> str | None:
-    """The model solution must clear REFERENCE_MARGIN x the threshold on this machine, or
-    the threshold (or the input size) is wrong, not the learner."""
+    """The model solution must clear its reference margin (REFERENCE_MARGIN unless the
+    speed table sets ``reference_margin``) x the threshold on this machine, or the threshold
+    (or the input size) is wrong, not the learner."""
     from grader.metadata import load_assignment
-    from grader.speed import NotebookCandidate
-    from grader.speedtest import REFERENCE_MARGIN, run_speed, setup_for
+    from grader.speedtest import candidate_for, run_speed, setup_for
 
     assignment = load_assignment(root / SOURCE_DIR / job.assignment)
     exercise = assignment.exercise(job.path.name)
     setup = setup_for(assignment, exercise, None)
-    report = run_speed(setup, NotebookCandidate(assignment.folder / assignment.notebook,
-                                                exercise.name), progress=False)
-    need = REFERENCE_MARGIN * setup.spec.threshold
+    candidate = candidate_for(assignment, exercise, assignment.folder,
+                              assignment.folder / assignment.notebook)
+    report = run_speed(setup, candidate, progress=False)
+    need = setup.reference_margin * setup.spec.threshold
     if report.speedup is None or report.speedup < need:
         return (f"model solution reaches {report.speedup or 0:.1f}x, needs {need:g}x "
-                f"({REFERENCE_MARGIN} x threshold {setup.spec.threshold:g}): {report.reason}")
+                f"({setup.reference_margin:g} x threshold {setup.spec.threshold:g}): "
+                f"{report.reason}")
     return None
 
 

@@ -1,0 +1,39 @@
+//! Golden (alternative): one pass (Welford's update) over an ndarray view.
+
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+
+use crate::too_few;
+
+// >>> baseline: mean_var_clone
+#[pyfunction]
+pub fn mean_var_clone(data: Vec<f64>) -> PyResult<(f64, f64)> {
+    let values = data.clone();
+    if values.len() < 2 {
+        return Err(too_few(values.len()));
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let squared: Vec<f64> = values.iter().map(|x| (x - mean) * (x - mean)).collect();
+    let variance = squared.iter().sum::<f64>() / (n - 1.0);
+    Ok((mean, variance))
+}
+// <<< baseline
+
+// >>> fixed: mean_var
+#[pyfunction]
+pub fn mean_var(data: PyReadonlyArray1<'_, f64>) -> PyResult<(f64, f64)> {
+    let view = data.as_array();
+    if view.len() < 2 {
+        return Err(too_few(view.len()));
+    }
+    let (mut count, mut mean, mut m2) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for &x in view.iter() {
+        count += 1.0;
+        let delta = x - mean;
+        mean += delta / count;
+        m2 += delta * (x - mean);
+    }
+    Ok((mean, m2 / (count - 1.0)))
+}
+// <<< fixed

@@ -1,0 +1,35 @@
+//! Golden (does not compile): a NumPy habit, .mean() on a slice (E0599).
+
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+
+use crate::too_few;
+
+// >>> baseline: mean_var_clone
+#[pyfunction]
+pub fn mean_var_clone(data: Vec<f64>) -> PyResult<(f64, f64)> {
+    let values = data.clone();
+    if values.len() < 2 {
+        return Err(too_few(values.len()));
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let squared: Vec<f64> = values.iter().map(|x| (x - mean) * (x - mean)).collect();
+    let variance = squared.iter().sum::<f64>() / (n - 1.0);
+    Ok((mean, variance))
+}
+// <<< baseline
+
+// >>> fixed: mean_var
+#[pyfunction]
+pub fn mean_var(data: PyReadonlyArray1<'_, f64>) -> PyResult<(f64, f64)> {
+    let values = data.as_slice()?;
+    if values.len() < 2 {
+        return Err(too_few(values.len()));
+    }
+    let mean = values.mean();
+    let variance = values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>()
+        / (values.len() as f64 - 1.0);
+    Ok((mean, variance))
+}
+// <<< fixed
