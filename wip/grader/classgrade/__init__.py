@@ -1,0 +1,41 @@
+"""``python -m grader autograde``: a class graded by nbgrader, sandboxed, in parallel.
+
+nbgrader is the engine and the gradebook its own; this package adds what stock
+``nbgrader autograde`` lacks: parallel runs (nbgrader #174), student code sandboxed away
+from solutions, gradebook and classmates, grade cells that a kernel cannot fake, no points
+for a dead kernel (#427), feedback without hidden tests (#917), resumable runs.
+
+Per submission, in this order (one module per step):
+
+1. ``sanitize`` (parent): read; wrong-language kernel, bad JSON or unrepairable cells are a
+   per-submission error; nbgrader's sanitize preprocessors with ``add_missing_cells``;
+   cell roles for the verifier, trusted sources taken from the gradebook.
+2. ``job`` (thread or dask worker; student code only inside ``grader.sandbox``):
+   ``verify`` re-runs the grade cells out of process against the sandboxed ``worker``;
+   ``speedcheck`` measures speed cells in a sandbox of their own (what the course's
+   TrustedSpeed step does in stock autograde, which runs student code unsandboxed);
+   then ``execute`` runs the notebook in a sandboxed kernel as nbgrader would.
+3. ``journal`` (parent): the result is saved before anything is written.
+4. ``gradebook`` (parent, one at a time): outputs merged onto the parent's copy, verifier
+   verdicts and speed verdicts applied (in TrustedSpeed's place, right after Execute),
+   nbgrader's remaining autograde preprocessors, one transaction.
+5. ``feedback`` (parent): nbgrader's generate_feedback with hidden tests redacted.
+
+A grade cell scores only if it passes in the kernel *and* in the verifier.
+"""
+
+from typing import Any
+
+__all__ = ["CourseError", "Options", "Outcome", "autograde_class", "summarize"]
+_HOMES = {"CourseError": "course", "Options": "batch", "Outcome": "batch",
+          "autograde_class": "batch", "summarize": "report"}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the sandboxed entry points (execute, worker) live in this package and must not
+    # pay for importing nbgrader and nbconvert at start-up.
+    if name not in _HOMES:
+        raise AttributeError(name)
+    import importlib
+
+    return getattr(importlib.import_module(f"grader.classgrade.{_HOMES[name]}"), name)

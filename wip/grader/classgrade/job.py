@@ -1,0 +1,216 @@
+"""One submission's untrusted work: everything that runs student code, and nothing else.
+
+``run_job`` takes plain data and returns plain data, so it runs the same in a local thread
+and on a dask worker on another machine (files travel as bytes, never as parent paths).
+Two sandboxed runs, in this order:
+
+1. verification: the student's cells in a sandboxed worker, driven over a Unix socket by
+   the trusted verifier (a separate, unsandboxed interpreter that has never run student
+   code) which re-runs every grade cell with the student's functions as data-only proxies;
+2. speed (only when the assignment has speed cells): grader.speed measures the student's
+   functions in a sandbox of their own (grader/classgrade/speedcheck.py), as nbgrader's
+   TrustedSpeed step does in stock autograde, but never outside a sandbox;
+3. execution: the whole sanitized notebook in a sandboxed Jupyter kernel, as nbgrader runs
+   it, for the outputs, feedback and the kernel's own verdict. The kernel is told that speed
+   is measured outside it (``GRADER_SPEED_OUT_OF_KERNEL``), as TrustedSpeed tells it.
+
+Each run gets fresh scratch folders, so nothing the student leaves behind in one (say, the
+hidden tests its kernel saw in run 2) reaches the other. Nothing here touches the gradebook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grader
+from grader.classgrade import speedcheck
+from grader.sandbox import GiB, Limits, MiB, SandboxUnavailable, run_sandboxed
+from grader.speedtest import TRUSTED_ENV
+
+MAX_RESULT_BYTES = 64 * MiB
+# Set in the kernel's environment, the kernel's assert_speed leaves speed to us, as it does
+# under stock autograde's TrustedSpeed.
+TRUSTED_SPEED_ENV = TRUSTED_ENV
+PACKAGE_DIR = Path(grader.__file__).resolve().parent
+
+
+@dataclass
+class JobSpec:
+    """Everything one submission's run needs, as data (picklable for dask)."""
+
+    student: str
+    notebook_name: str
+    notebook: str  # sanitized submission, nbformat JSON, hidden tests included
+    worker_notebook: str  # the same with every grade cell's source removed
+    verify_spec: dict[str, Any]  # see grader/classgrade/verify.py
+    files: dict[str, bytes] = field(default_factory=dict)  # the kernel's working folder
+    trusted_files: dict[str, bytes] = field(default_factory=dict)  # verifier's folder
+    speed_ids: list[str] = field(default_factory=list)  # grade cells grader.speed measures
+    cell_timeout: int = 180
+    timeout: float = 900.0  # wall clock per sandboxed run
+    output_cap: int = 1 * MiB
+    limits: Limits = field(default_factory=lambda: Limits(
+        cpu_seconds=900, memory_bytes=4 * GiB, max_file_bytes=64 * MiB))
+
+
+@dataclass
+class JobResult:
+    """What came back; ``executed`` and everything the worker said are untrusted."""
+
+    student: str
+    executed: str | None = None
+    verdicts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    speed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # outputs by grade id
+    problems: list[str] = field(default_factory=list)
+    sandbox_kind: str = ""
+    sandbox_warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # infrastructure failure: the submission was not graded
+    seconds: float = 0.0
+    ran_on: str = ""  # host:pid of the process that ran the job (a dask worker, or us)
+    phases: dict[str, float] = field(default_factory=dict)  # wall seconds of each phase
+
+
+def _folder(path: Path, files: dict[str, bytes], mode: int = 0o755) -> Path:
+    path.mkdir(mode=mode)
+    path.chmod(mode)  # mkdir's mode is masked by the umask
+    for rel, data in files.items():
+        target = (path / rel).resolve()
+        if not target.is_relative_to(path.resolve()):
+            continue  # a name like ../../x from a submission folder: never written
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return path
+
+
+def _note(result: JobResult, sandboxed: Any, phase: str) -> None:
+    if sandboxed.sandbox_kind != "bubblewrap" and result.sandbox_kind != sandboxed.sandbox_kind:
+        result.problems.append(f"SANDBOX DEGRADED to {sandboxed.sandbox_kind}: no filesystem "
+                               "or network isolation for this submission")
+    result.sandbox_kind = sandboxed.sandbox_kind
+    for warning in sandboxed.warnings:
+        if warning not in result.sandbox_warnings:
+            result.sandbox_warnings.append(warning)
+    if sandboxed.killed_by:
+        result.problems.append(f"{phase}: stopped by the sandbox ({sandboxed.killed_by}) "
+                               f"after {sandboxed.wall_seconds:.0f} s")
+
+
+def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
+    ro = _folder(base / "verify-in", {"worker.ipynb": spec.worker_notebook.encode()})
+    rpc = _folder(base / "verify-rpc", {})
+    work = _folder(base / "verify-work", spec.files)
+    trusted = _folder(base / "verify-trusted", spec.trusted_files, mode=0o700)
+    (trusted / "spec.json").write_text(json.dumps(
+        {**spec.verify_spec, "cell_timeout": spec.cell_timeout, "deadline": spec.timeout}))
+    sock_path = rpc / "sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(sock_path))
+    sock_path.chmod(0o666)  # the sandbox uid connects; the folder stays root-owned
+    listener.listen(1)
+    out = trusted / "verdicts.json"
+    env = {**os.environ, "GRADER_STATE_FILE": str(trusted / "progress.json")}
+    with open(trusted / "verify.log", "wb") as log:
+        harness = subprocess.Popen(
+            [sys.executable, "-m", "grader.classgrade.verify", "spec.json", str(out),
+             "--socket-fd", str(listener.fileno())],
+            cwd=trusted, env=env, pass_fds=(listener.fileno(),), stdin=subprocess.DEVNULL,
+            stdout=log, stderr=log)
+    listener.close()
+    try:
+        sandboxed = run_sandboxed(
+            [sys.executable, "-m", "grader.classgrade.worker",
+             str(ro / "worker.ipynb"), str(sock_path)],
+            workdir=work, readable=[PACKAGE_DIR, ro, rpc], writable=[work],
+            limits=spec.limits, env=None, timeout=spec.timeout)
+        _note(result, sandboxed, "verification")
+        _unblock(sock_path)  # a worker that never connected: let the verifier give up now
+        harness.wait(timeout=spec.timeout + 30)
+    finally:
+        if harness.poll() is None:
+            harness.kill()
+            harness.wait()
+    try:
+        data = json.loads(out.read_text())
+    except (OSError, ValueError):
+        tail = (trusted / "verify.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the verifier failed: {tail}") from None
+    result.verdicts = data["verdicts"]
+    if data.get("broken"):
+        result.problems.append(f"verification: {data['broken']}")
+
+
+def _unblock(sock_path: Path) -> None:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1)
+            probe.connect(str(sock_path))
+    except OSError:
+        pass  # nobody listening any more: the verifier is already done
+
+
+def _speed(spec: JobSpec, base: Path, result: JobResult) -> None:
+    trusted = _folder(base / "speed-trusted", spec.trusted_files)
+    # The student's folder is writable (loading a notebook caches next to it); the measuring
+    # process never imports from it (-P), and the trusted inputs stay read-only.
+    work = _folder(base / "speed-work", {**spec.files, spec.notebook_name:
+                                         spec.worker_notebook.encode()})
+    sandboxed = run_sandboxed(
+        [sys.executable, "-P", "-m", "grader.classgrade.speedcheck", str(trusted),
+         str(work / spec.notebook_name)],
+        workdir=work, readable=[PACKAGE_DIR, trusted], writable=[work],
+        limits=spec.limits, env=None, timeout=spec.timeout)
+    _note(result, sandboxed, "speed")
+    found = speedcheck.parse(sandboxed.stdout)
+    if found is None:
+        result.problems.append("speed: the measurement never reported")
+        return
+    result.speed = {gid: found[gid] for gid in spec.speed_ids if isinstance(found.get(gid), list)}
+
+
+def _execute(spec: JobSpec, base: Path, result: JobResult) -> None:
+    work = _folder(base / "execute-work", {**spec.files, spec.notebook_name:
+                                           spec.notebook.encode()})
+    sandboxed = run_sandboxed(
+        [sys.executable, "-m", "grader.classgrade.execute", spec.notebook_name,
+         ".executed.ipynb", "--timeout", str(spec.cell_timeout),
+         "--output-cap", str(spec.output_cap)],
+        workdir=work, readable=[PACKAGE_DIR], writable=[work], limits=spec.limits,
+        env={TRUSTED_SPEED_ENV: "1"}, timeout=spec.timeout)
+    _note(result, sandboxed, "execution")
+    executed = work / ".executed.ipynb"
+    if executed.is_file() and not executed.is_symlink() and \
+            executed.stat().st_size <= MAX_RESULT_BYTES:
+        result.executed = executed.read_text(errors="replace")
+    else:
+        result.problems.append("execution: the executed notebook never came back")
+
+
+def run_job(spec: JobSpec) -> JobResult:
+    """Verify then execute one submission; never raises (errors go into the result)."""
+    start = time.monotonic()
+    result = JobResult(spec.student, ran_on=f"{socket.gethostname()}:{os.getpid()}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="classgrade-") as tmp:
+            base = Path(tmp)
+            base.chmod(0o755)
+            for name, phase in (("verify", _verify), ("speed", _speed), ("execute", _execute)):
+                if name == "speed" and not spec.speed_ids:
+                    continue
+                begin = time.monotonic()
+                phase(spec, base, result)
+                result.phases[name] = round(time.monotonic() - begin, 2)
+    except SandboxUnavailable as exc:
+        result.error = f"sandbox unavailable: {exc}"
+    except Exception as exc:  # one broken submission must not stop the batch
+        result.error = f"{type(exc).__name__}: {exc}"
+    result.seconds = time.monotonic() - start
+    return result

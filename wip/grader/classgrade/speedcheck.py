@@ -1,0 +1,92 @@
+"""``python -P -m grader.classgrade.speedcheck TRUSTED NOTEBOOK``: speed grade cells, sandboxed.
+
+Runs *inside* a sandbox of its own (no kernel, no other student process): the speed engine
+(grader.speed, as ``grader.nbgrader_ext.TrustedSpeed`` uses it in stock autograde) measures
+the student's functions, loaded from NOTEBOOK, in worker processes, against the AI baseline
+and inputs from TRUSTED (a read-only copy of the source's assignment.toml and speed.py).
+Student code runs only in those workers; it shares this sandbox's uid, so before any worker
+starts this process makes itself non-dumpable: same-uid code can then neither ptrace it nor
+open its /proc files (memory, file descriptors), and its stdout, where the verdict goes, is
+out of the workers' reach (their output goes to the engine's log files). ``-P`` keeps the
+writable working folder off ``sys.path``, so a module planted there cannot be imported here.
+
+Output: one line ``SPEED-VERDICTS <json>``, ``{grade_id: [nbformat outputs]}``; an output
+list ends with an error output unless the cell passed. Anything missing or malformed is read
+by the parent as a failed speed test, never a pass.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+MARKER = "SPEED-VERDICTS "
+_PR_SET_DUMPABLE = 4
+
+
+def _undumpable() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
+def _error(name: str, value: str) -> dict[str, Any]:
+    return nbformat.v4.new_output("error", ename=name, evalue=value,
+                                  traceback=[f"{name}: {value}"])
+
+
+def verdicts(trusted: Path, notebook: Path) -> dict[str, list[dict[str, Any]]]:
+    """grade_id -> outputs of every speed grade cell of the assignment in ``trusted``."""
+    from grader.metadata import load_assignment
+    from grader.speedtest import candidate_for, run_speed, setup_for
+    from grader.speedview import SpeedView
+
+    assignment = load_assignment(trusted)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for exercise in assignment.exercises:
+        grade_id = exercise.speed.get("grade_id")
+        if not grade_id:
+            continue
+        try:
+            setup = setup_for(assignment, exercise, None)
+            candidate = candidate_for(assignment, exercise, notebook.parent, notebook)
+            report = run_speed(setup, candidate, progress=False)
+        except Exception as exc:  # the harness failing reads as an error, never a pass
+            out[grade_id] = [_error("SpeedTestError", f"{type(exc).__name__}: {exc}")]
+            continue
+        view = SpeedView(exercise.name, report)
+        shown = nbformat.v4.new_output("display_data", data={
+            "text/plain": str(view), "text/html": view._repr_html_()})
+        out[grade_id] = [shown] if report.passed else [shown, _error("SpeedFailure",
+                                                                       report.reason)]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    _undumpable()  # first: before any student code exists in this sandbox
+    trusted, notebook = (Path(a) for a in (sys.argv[1:] if argv is None else argv))
+    result = verdicts(trusted, notebook)
+    sys.stdout.write(MARKER + json.dumps(result) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def parse(stdout: str) -> dict[str, Any] | None:
+    """The verdicts printed by ``main``, or None when there are none (killed, garbled)."""
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(MARKER):
+            try:
+                data = json.loads(line[len(MARKER):])
+            except ValueError:
+                return None
+            return data if isinstance(data, dict) else None
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

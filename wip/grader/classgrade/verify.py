@@ -1,0 +1,237 @@
+"""``python -m grader.classgrade.verify SPEC OUT --socket-fd N``: grade cells re-run out of process.
+
+Why: inside a kernel, student code can rebind anything the grade cells rely on before they
+run (``grader.testing.raises``, ``numpy.allclose``, IPython's own error reporting), and
+nbgrader scores whatever the kernel reports. This verifier runs the trusted cells (the locked
+cells restored from the gradebook, hidden tests included) in a fresh interpreter that never
+executes student code. Names the grade cells use but do not define (``normalize``...) are
+proxies: each call is sent, as data only (grader/classgrade/codec.py), to the sandboxed
+worker that runs the student's cells (grader/classgrade/worker.py), and its answer comes back
+as data. A grade cell scores only if it passes both here and in the kernel.
+
+The verifier itself runs outside the sandbox (it is the instructor's code) but is given only
+data by the student side. Its time limits: each worker request is bounded by the cell
+timeout; a public test's own ``time_limit`` (SIGALRM, main thread) interrupts a call, the
+worker is interrupted like a kernel, and a worker that does not answer the interrupt is
+written off, failing every grade cell after it.
+
+SPEC (JSON): ``{"cells": [{"role": "student"|"locked"|"grade"|"speed", "index": i,
+"grade_id": ..., "source": trusted source}], "cell_timeout": s, "connect_timeout": s,
+"deadline": s}``. Speed cells are skipped here: grader/classgrade/speedcheck.py measures them.
+OUT (JSON): ``{grade_id: {"passed": bool, "ename": str, "evalue": str}}`` for every grade
+cell of SPEC; a missing or broken worker fails them, never passes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import json
+import os
+import socket
+import sys
+import time
+import types
+from typing import Any
+
+from grader.classgrade import codec
+
+_INTERRUPT_GRACE = 10.0
+
+
+class WorkerGone(RuntimeError):
+    """The student's process died, closed the socket, or stopped answering."""
+
+
+class WorkerLink:
+    """Requests to the student worker, each answered within a deadline or written off."""
+
+    def __init__(self, sock: socket.socket | None, deadline: float, broken: str = "") -> None:
+        self.sock, self.deadline, self.broken = sock, deadline, broken
+        self.seq = 0
+        self.cell_deadline = deadline
+        self.grace = _INTERRUPT_GRACE
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        if self.broken or self.sock is None:
+            raise WorkerGone(self.broken or "the student's code is not running")
+        self.seq += 1
+        message["id"] = self.seq
+        until = min(time.monotonic() + timeout, self.deadline, self.cell_deadline)
+        try:
+            codec.send(self.sock, message)
+            return self._wait(self.seq, until)
+        except TimeoutError:
+            self._recover()
+            raise TimeoutError(f"no answer within {timeout:g} s") from None
+        except (EOFError, OSError, codec.ProtocolError) as exc:
+            self.broken = f"the student's process stopped answering ({exc})"
+            raise WorkerGone(self.broken) from None
+        except BaseException:  # e.g. a public test's time_limit firing mid-call
+            self._recover()
+            raise
+
+    def _wait(self, seq: int, until: float) -> dict[str, Any]:
+        assert self.sock is not None
+        while True:
+            self.sock.settimeout(max(0.01, until - time.monotonic()))
+            reply = codec.recv(self.sock)
+            if reply.get("id") == seq:
+                return reply
+
+    def _recover(self) -> None:
+        """Interrupt the student code and drain its late answer, or write the worker off."""
+        if self.broken or self.sock is None:
+            return
+        try:
+            codec.send(self.sock, {"op": "interrupt"})
+            self._wait(self.seq, time.monotonic() + min(_INTERRUPT_GRACE, self.grace))
+        except BaseException as exc:
+            self.broken = f"the student's code did not stop when interrupted ({exc!r})"
+
+    def close(self) -> None:
+        if self.sock is not None and not self.broken:
+            try:
+                codec.send(self.sock, {"op": "exit"})
+            except OSError:
+                pass
+
+
+class StudentFunction:
+    """A trusted-side stand-in for a student's callable: every call crosses the socket."""
+
+    def __init__(self, link: WorkerLink, name: str, timeout: float) -> None:
+        self._link, self.__name__, self._timeout = link, name, timeout
+        self.__qualname__ = name
+
+    def __repr__(self) -> str:
+        return f"<student function {self.__name__}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        reply = self._link.request({"op": "call", "name": self.__name__,
+                                    "args": codec.encode(list(args)),
+                                    "kwargs": codec.encode(dict(kwargs))}, self._timeout)
+        if "exc" in reply:
+            raise codec.decode_exception(reply["exc"])
+        _copy_back(args, codec.decode(reply.get("args", {"$list": []})))
+        return codec.decode(reply.get("value"))
+
+
+def _copy_back(sent: tuple, returned: Any) -> None:
+    """Mirror the student's in-place changes to array and list arguments."""
+    if not isinstance(returned, list) or len(returned) != len(sent):
+        return
+    for mine, theirs in zip(sent, returned, strict=True):
+        try:
+            if type(mine) is list and type(theirs) is list:
+                mine[:] = theirs
+            elif (isinstance(mine, codec.np.ndarray) and isinstance(theirs, codec.np.ndarray)
+                  and mine.shape == theirs.shape and mine.flags.writeable):
+                mine[...] = theirs
+        except (TypeError, ValueError):
+            continue
+
+
+def names_used(code: types.CodeType) -> set[str]:
+    """Every global name a code object (and the functions it defines) may read."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= names_used(const)
+    return names
+
+
+def _bind_student_names(code: types.CodeType, ns: dict, trusted: set[str],
+                        link: WorkerLink, timeout: float) -> dict[str, Any]:
+    """Bind the student's names a trusted cell reads; return what was bound."""
+    bound: dict[str, Any] = {}
+    for name in sorted(names_used(code)):
+        if name in trusted or hasattr(builtins, name) or link.broken:
+            continue
+        try:
+            reply = link.request({"op": "lookup", "name": name}, timeout)
+        except (WorkerGone, TimeoutError):
+            break
+        if reply.get("kind") == "callable":
+            bound[name] = StudentFunction(link, name, timeout)
+        elif reply.get("kind") == "value":
+            bound[name] = codec.decode(reply.get("value"))
+    ns.update(bound)
+    return bound
+
+
+def verify(spec: dict[str, Any], link: WorkerLink) -> dict[str, dict[str, Any]]:
+    """Run SPEC's cells in order; the verdict of every grade cell (failed unless it ran)."""
+    timeout = float(spec.get("cell_timeout", 180))
+    link.grace = min(_INTERRUPT_GRACE, timeout)
+    ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    trusted: set[str] = set()
+    verdicts: dict[str, dict[str, Any]] = {}
+    for cell in spec["cells"]:
+        role = cell["role"]
+        if role in ("student", "locked"):
+            try:
+                link.request({"op": "run", "index": cell["index"]}, timeout)
+            except (WorkerGone, TimeoutError):
+                pass  # the grade cells that need it will say so
+        if role not in ("locked", "grade"):
+            continue
+        for name in set(ns) - trusted - {"__name__", "__builtins__"}:
+            del ns[name]  # student values are looked up afresh for every trusted cell
+        try:
+            code = compile(cell["source"], f"<grade cell {cell.get('grade_id')}>", "exec")
+        except SyntaxError as exc:
+            code, error = None, exc
+        if code is not None:
+            student = _bind_student_names(code, ns, trusted, link, timeout)
+            link.cell_deadline = time.monotonic() + timeout
+            error = _run(code, ns)
+            link.cell_deadline = link.deadline
+            # What the trusted cell bound itself (imports, helpers) survives to later cells.
+            trusted |= {n for n, v in ns.items() if n not in student or v is not student[n]}
+        if role == "grade":
+            verdicts[cell["grade_id"]] = (
+                {"passed": True, "ename": "", "evalue": ""} if error is None else
+                {"passed": False, "ename": type(error).__name__,
+                 "evalue": str(error)[:codec.MAX_MESSAGE]})
+    return verdicts
+
+
+def _run(code: types.CodeType, ns: dict) -> BaseException | None:
+    try:
+        exec(code, ns)
+    except BaseException as exc:  # a failing test is data here, whatever it raised
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            return RuntimeError(f"grade cell stopped: {exc!r}")
+        return exc
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader.classgrade.verify")
+    parser.add_argument("spec")
+    parser.add_argument("out")
+    parser.add_argument("--socket-fd", type=int, required=True)
+    args = parser.parse_args(argv)
+    with open(args.spec) as f:
+        spec = json.load(f)
+    start = time.monotonic()
+    deadline = start + float(spec.get("deadline", 900))
+    listener = socket.socket(fileno=args.socket_fd)
+    listener.settimeout(float(spec.get("connect_timeout", 120)))
+    try:
+        conn, _ = listener.accept()
+        link = WorkerLink(conn, deadline)
+    except OSError as exc:
+        link = WorkerLink(None, deadline, f"the student's code never started ({exc!r})")
+    verdicts = verify(spec, link)
+    link.close()
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({"verdicts": verdicts, "broken": link.broken}, f)
+    os.replace(tmp, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""nbgrader configuration for this course: stock nbgrader commands work from this folder.
+
+    nbgrader generate_assignment 01_vectorization   # solutions/ -> exercises/
+    nbgrader autograde 01_vectorization             # submitted/ -> autograded/ + gradebook.db
+    nbgrader generate_feedback 01_vectorization
+
+`python -m grader build` runs the same generate step through nbgrader's API.
+"""
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "ai-to-production"
+# solutions/ is nbgrader's "source" (single source of truth); exercises/ is the "release".
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+# A folder named solution_only/ inside an assignment (reference code, model crates) never
+# reaches learners, and autograde never copies it over a submission either.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".cache", "target", "*.so",
+    "solution_only",
+]
+
+# Files learners edit beside an assignment's notebook (relative to its folder). Autograde
+# restores every other file of a submission from solutions/ (Cargo.toml, the crate's
+# src/module.rs with the allocation counter, checks.py), but grades these as submitted.
+c.Autograde.exclude_overwriting = {
+    "04_simd": ["sum_array.mojo"],
+    "05_rust_clones": [
+        "crates/users/src/lib.rs",
+        "crates/report/src/lib.rs",
+        "crates/stats/src/lib.rs",
+    ],
+}
+
+# Stock nbgrader zeroes a test cell that writes anything to stderr, so a numba or
+# deprecation warning would cost a correct answer its points. Drop stderr text that is a
+# Python warning (failures are raised as errors, never only printed).
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w*(Warning|warn)\w*[:(]"
+
+# Autograde pipeline: nbgrader's own, with TrustedSpeed right after Execute (it re-measures
+# speed grade cells outside the learner's kernel, so a patched timer or grader module in the
+# kernel cannot fake a verdict; see grader/nbgrader_ext.py for the ordering rule).
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "grader.nbgrader_ext.TrustedSpeed",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# Grade cells that time code need more than nbgrader's 30 s default; infinite loops are
+# still stopped.
+c.Execute.timeout = 180
+c.Execute.interrupt_on_timeout = True

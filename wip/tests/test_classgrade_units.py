@@ -1,0 +1,361 @@
+"""grader.classgrade pieces that need no kernel and no sandbox: codec, verifier, journal,
+merging untrusted results, the gradebook transaction, feedback redaction, the CLI."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from grader.classgrade import codec, gradebook, verify
+from grader.classgrade.execute import NOT_RUN_ENAME, mark_unreported
+from grader.classgrade.feedback import REDACTED, RedactHiddenTests
+from grader.classgrade.journal import Journal
+from tests.conftest import ROOT
+
+# ---------------------------------------------------------------- codec
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, 2**70, -1.5, float("inf"), "text", b"\x00bytes", 1 + 2j,
+    [1, [2, (3, "x")]], {"a": [1.0]}, np.arange(5.0), np.array([[1, 2]], dtype=np.uint8),
+    np.float32(2.5), np.int64(10), np.array([], dtype=np.int64), np.array(["a", "bc"]),
+])
+def test_codec_round_trips_data(value):
+    back = codec.decode(json.loads(json.dumps(codec.encode(value))))
+    if isinstance(value, np.ndarray):
+        assert type(back) is np.ndarray and back.dtype == value.dtype
+        np.testing.assert_array_equal(back, value)
+    else:
+        assert type(back) is type(value) and back == value
+
+
+def test_codec_never_unpickles_and_turns_objects_into_inert_placeholders():
+    class Sneaky:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    for value in (Sneaky(), np.array([Sneaky()], dtype=object), {1: "int key"}, print):
+        back = codec.decode(codec.encode(value))
+        assert isinstance(back, codec.Opaque)
+        assert not isinstance(back, np.ndarray)
+    with pytest.raises(codec.ProtocolError):
+        codec.decode({"$pickle": "gASV"})
+    with pytest.raises(codec.ProtocolError):
+        codec.decode({"$ndarray": "bm90IGFuIG5weQ=="})  # "not an npy"
+    with pytest.raises(codec.ProtocolError):
+        codec.decode([1, 2])  # a bare list is not a tagged value
+
+
+def test_exceptions_come_back_as_the_nearest_builtin():
+    class Mine(ValueError):
+        pass
+
+    exc = codec.decode_exception(codec.encode_exception(Mine("scores is empty")))
+    assert type(exc) is ValueError and str(exc) == "scores is empty"
+    assert type(codec.decode_exception(codec.encode_exception(NotImplementedError()))) is \
+        NotImplementedError
+    # SystemExit is not something the verifier should ever raise on the student's behalf.
+    assert type(codec.decode_exception({"types": ["SystemExit", "BaseException"],
+                                        "message": "0"})) is BaseException
+
+
+def test_frames_are_size_checked_and_must_be_json():
+    a, b = socket.socketpair()
+    with a, b:
+        codec.send(a, {"x": 1})
+        assert codec.recv(b) == {"x": 1}
+        a.sendall(codec._HEADER.pack(codec.MAX_FRAME + 1))
+        with pytest.raises(codec.ProtocolError, match="exceeds"):
+            codec.recv(b)
+    a, b = socket.socketpair()
+    with a, b:
+        a.sendall(codec._HEADER.pack(3) + b"{{{")
+        with pytest.raises(codec.ProtocolError, match="not JSON"):
+            codec.recv(b)
+
+
+# ---------------------------------------------------------------- verifier (no sandbox)
+
+
+def test_names_used_sees_nested_functions():
+    code = compile("def f():\n    return normalize(x)\nassert_checks('g', f)", "<c>", "exec")
+    assert {"normalize", "x", "assert_checks"} <= verify.names_used(code)
+
+
+def _serve(script: str, tmp_path: Path, spec: dict) -> dict:
+    """Run the real worker (unsandboxed, it is our own test code) against verify()."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in
+                                         ["import numpy as np", script, ""]])
+    (tmp_path / "w.ipynb").write_text(nbformat.writes(nb))
+    path = str(tmp_path / "sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+    proc = subprocess.Popen([sys.executable, "-m", "grader.classgrade.worker",
+                             str(tmp_path / "w.ipynb"), path])
+    try:
+        listener.settimeout(60)
+        conn, _ = listener.accept()
+        link = verify.WorkerLink(conn, deadline=float("inf"))
+        verdicts = verify.verify(spec, link)
+        link.close()
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+        listener.close()
+    return verdicts
+
+
+GRADE_SOURCE = """
+from grader.testing import assert_array, raises
+assert_array(double(np.array([1.0, 2.0])), [2.0, 4.0], call="double([1, 2])")
+raises(ValueError, double, np.array([]), match="empty", call="double([])")
+"""
+
+
+def _spec(timeout: float = 20) -> dict:
+    return {"cell_timeout": timeout, "cells": [
+        {"role": "locked", "index": 0, "grade_id": "setup", "source": "import numpy as np"},
+        {"role": "student", "index": 1},
+        {"role": "grade", "index": 2, "grade_id": "double_test", "source": GRADE_SOURCE},
+    ]}
+
+
+def test_verifier_passes_honest_code_and_sees_its_exceptions(tmp_path):
+    honest = ("def double(x):\n    x = np.asarray(x, dtype=float)\n"
+              "    if x.size == 0:\n        raise ValueError('empty input')\n    return 2 * x")
+    assert _serve(honest, tmp_path, _spec())["double_test"]["passed"]
+
+
+def test_verifier_is_not_fooled_by_patched_helpers_or_numpy(tmp_path):
+    cheat = ("import grader.testing, numpy\n"
+             "grader.testing.raises = grader.testing.assert_array = lambda *a, **k: None\n"
+             "numpy.allclose = lambda *a, **k: True\n"
+             "def double(x):\n    return np.zeros(len(x))")
+    verdict = _serve(cheat, tmp_path, _spec())["double_test"]
+    assert not verdict["passed"] and verdict["ename"] == "AssertionError"
+    assert "element 0" in verdict["evalue"]
+
+
+def test_verifier_interrupts_an_endless_call_and_fails_it(tmp_path):
+    endless = "def double(x):\n    while True:\n        pass"
+    verdict = _serve(endless, tmp_path, _spec(timeout=2))["double_test"]
+    assert not verdict["passed"] and verdict["ename"] == "TimeoutError"
+
+
+def test_verifier_fails_every_grade_cell_when_the_worker_is_gone():
+    link = verify.WorkerLink(None, deadline=float("inf"), broken="never started")
+    verdicts = verify.verify(_spec(), link)
+    assert verdicts == {"double_test": {"passed": False, "ename": "NameError",
+                                        "evalue": "name 'double' is not defined"}}
+
+
+def test_student_mutation_of_arguments_is_mirrored():
+    sent = (np.array([3.0, 1.0]), [1, 2])
+    verify._copy_back(sent, [np.array([0.75, 0.25]), [9]])
+    assert sent[0].tolist() == [0.75, 0.25] and sent[1] == [9]
+
+
+# ---------------------------------------------------------------- journal
+
+
+def test_journal_states_and_execution_count(tmp_path):
+    j = Journal(tmp_path)
+    assert j.get("ann") is None
+    j.save_result("ann", "d1", {"x": 1}, 3.0)
+    assert j.get("ann").state == "executed" and j.load_result("ann") == {"x": 1}
+    j.mark("ann", "d1", "written", score=5, max_score=16)
+    e = j.get("ann")
+    assert (e.state, e.executions, e.score, e.seconds) == ("written", 1, 5, 3.0)
+    j.save_result("ann", "d2", {"x": 2}, 1.0)  # resubmitted: a new digest counts afresh
+    assert j.get("ann").executions == 1
+    j.close()
+    assert Journal(tmp_path).get("ann").digest == "d2"  # survives a restart
+
+
+# ---------------------------------------------------------------- merge and verdicts
+
+
+def _graded_nb() -> nbformat.NotebookNode:
+    grade = nbformat.v4.new_code_cell("assert f() == 1", metadata={"nbgrader": {
+        "grade": True, "grade_id": "t", "points": 2, "locked": True, "solution": False,
+        "schema_version": 3}})
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("def f(): return 1"),
+                                           grade])
+
+
+def test_merge_takes_only_outputs_from_the_untrusted_notebook():
+    mine = _graded_nb()
+    forged = _graded_nb()
+    forged.cells[1].source = "pass"
+    forged.cells[1].metadata.nbgrader["points"] = 1000
+    forged.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi")]
+    merged, problems = gradebook.merge(mine, nbformat.writes(forged))
+    assert problems == []
+    assert merged.cells[1].source == "assert f() == 1"
+    assert merged.cells[1].metadata.nbgrader["points"] == 2
+    assert merged.cells[0].outputs[0].text == "hi"
+
+
+@pytest.mark.parametrize("executed", [None, "{not json", "EXTRA"])
+def test_unusable_results_leave_every_grade_cell_unreported(executed):
+    if executed == "EXTRA":
+        nb = _graded_nb()
+        nb.cells.append(nbformat.v4.new_code_cell("x"))
+        executed = nbformat.writes(nb)
+    merged, problems = gradebook.merge(_graded_nb(), executed)
+    assert merged.cells[1].outputs[0].ename == NOT_RUN_ENAME
+    assert problems or executed is None
+
+
+def test_malformed_outputs_of_a_grade_cell_score_nothing():
+    forged = json.loads(nbformat.writes(_graded_nb()))
+    forged["cells"][1]["outputs"] = [{"output_type": "stream", "name": 7}]
+    merged, _ = gradebook.merge(_graded_nb(), json.dumps(forged))
+    assert [o.ename for o in merged.cells[1].outputs] == [NOT_RUN_ENAME]
+
+
+def test_verdicts_zero_kernel_passes_but_never_add_points():
+    from nbgrader.utils import determine_grade
+
+    nb = _graded_nb()
+    gradebook.apply_verdicts(nb, {"t": {"passed": True}})
+    assert determine_grade(nb.cells[1]) == (2, 2)
+    gradebook.apply_verdicts(nb, {"t": {"passed": False, "ename": "AssertionError",
+                                        "evalue": "wrong"}})
+    assert determine_grade(nb.cells[1]) == (0, 2)
+    nb = _graded_nb()
+    gradebook.apply_verdicts(nb, {})  # no verdict at all is a failure
+    assert determine_grade(nb.cells[1]) == (0, 2)
+
+
+def test_mark_unreported_skips_cells_that_already_failed():
+    nb = _graded_nb()
+    nb.cells[1].outputs = [nbformat.v4.new_output("error", ename="E", evalue="", traceback=[])]
+    mark_unreported(nb, 0, "why")
+    assert len(nb.cells[1].outputs) == 1
+
+
+# ---------------------------------------------------------------- gradebook transaction
+
+
+def test_gradebook_transaction_is_all_or_nothing(tmp_path):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from grader.nbgrader_api import venv_on_path
+
+    venv_on_path()  # nbgrader's Gradebook shells out to alembic
+    with Gradebook(f"sqlite:///{tmp_path}/gb.db") as gb:
+        with gradebook.transaction(gb):
+            gb.update_or_create_student("kept")
+        with pytest.raises(RuntimeError), gradebook.transaction(gb):
+            gb.update_or_create_student("lost")  # commits inside nbgrader...
+            raise RuntimeError("crash before the end of the submission")
+        gb.db.rollback()
+        assert gb.find_student("kept")
+        with pytest.raises(MissingEntry):
+            gb.find_student("lost")  # ...yet nothing of it reached the database
+
+
+# ---------------------------------------------------------------- feedback
+
+
+def test_feedback_redacts_hidden_tests_from_tracebacks_and_prints():
+    hidden = "assert_array(normalize(np.array([5.0])), [1.0], call='x')"
+    cell = nbformat.v4.new_code_cell(
+        f"check()\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS",
+        metadata={"nbgrader": {"grade": True, "grade_id": "g", "points": 1}})
+    cell.outputs = [
+        nbformat.v4.new_output("error", ename="AssertionError", evalue=f"saw {hidden}",
+                               traceback=["Cell In[5], line 3", f"----> 3 {hidden}"]),
+        nbformat.v4.new_output("stream", name="stdout", text=f"caller: {hidden}\n"),
+    ]
+    nb, _ = RedactHiddenTests().preprocess(nbformat.v4.new_notebook(cells=[cell]), {})
+    text = json.dumps(nb.cells[0].outputs)
+    assert hidden not in text and REDACTED in text
+    assert nb.cells[0].outputs[0].traceback == [f"AssertionError: saw {REDACTED}"]
+
+
+# ---------------------------------------------------------------- command line and packaging
+
+
+def test_cli_has_autograde_and_keeps_the_other_commands():
+    from grader.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["autograde", "--help"])
+    assert info.value.code == 0
+    for command in ("build", "list", "grade", "dev-check"):
+        with pytest.raises(SystemExit) as info:
+            main([command, "--help"])
+        assert info.value.code == 0
+
+
+def test_dask_is_an_optional_cluster_dependency():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert any(r.startswith("dask[distributed]") for r in
+               project["optional-dependencies"]["cluster"])
+    assert not any("dask" in r or "distributed" in r for r in project["dependencies"])
+
+
+
+# ---------------------------------------------------------------- speed cells and pipeline
+
+
+def _speed_nb() -> nbformat.NotebookNode:
+    nb = _graded_nb()
+    nb.cells[1].metadata.nbgrader["grade_id"] = "f_speed"
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                  text="speed is measured outside")]
+    return nb
+
+
+def test_speed_cells_take_the_sandboxed_measurement_or_score_nothing():
+    from nbgrader.utils import determine_grade
+
+    shown = nbformat.v4.new_output("display_data", data={"text/plain": "10x"})
+    nb = _speed_nb()
+    gradebook.apply_verdicts(nb, {}, {"f_speed": [shown]}, frozenset({"f_speed"}))
+    assert nb.cells[1].outputs == [shown] and determine_grade(nb.cells[1]) == (2, 2)
+    for measured in ({}, {"f_speed": [{"output_type": "stream"}]}, {"f_speed": "x"}):
+        nb = _speed_nb()  # the kernel's own "pass" never counts for a speed cell
+        gradebook.apply_verdicts(nb, {}, measured, frozenset({"f_speed"}))
+        assert determine_grade(nb.cells[1]) == (0, 2)
+
+
+def test_speed_verdicts_are_read_from_the_last_marker_line_only():
+    from grader.classgrade.speedcheck import MARKER, parse
+
+    assert parse(f"noise\n{MARKER}{{\"a\": []}}\n") == {"a": []}
+    assert parse("nothing here") is None
+    assert parse(f"{MARKER}{{not json") is None
+    assert parse(f"{MARKER}[1, 2]") is None
+
+
+def test_pipeline_replaces_execute_and_trusted_speed_only():
+    from nbgrader.preprocessors import Execute, IgnorePattern, SaveAutoGrades
+
+    from grader.nbgrader_api import load_config
+    from grader.nbgrader_ext import TrustedSpeed
+
+    pipeline = gradebook.autograde_pipeline(load_config(ROOT))
+    assert pipeline[0] is Execute and TrustedSpeed in pipeline
+    assert [gradebook._replaced_elsewhere(c) for c in (Execute, TrustedSpeed, IgnorePattern,
+                                                       SaveAutoGrades)] == [1, 1, 0, 0]
+
+
+def test_template_check_cells_are_not_sent_to_the_verifier_worker():
+    from grader.classgrade.sanitize import _display_only
+
+    assert _display_only('check("normalize")') and _display_only("hint('x')")
+    assert not _display_only("check(normalize)") and not _display_only("x = check('a')")
+    assert not _display_only("def f(:") and not _display_only("sanity_check('a')")
