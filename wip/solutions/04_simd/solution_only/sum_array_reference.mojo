@@ -1,15 +1,17 @@
-"""`sum_array(arr)`: the sum of a float64 NumPy array, SIMD-vectorised, no copy.
+"""The model solution of the Mojo exercise, self-contained and never released.
 
-Python calls `sum_array(arr)` with a C-contiguous 1-D float64 array. The
-function reads the array's own memory through the address NumPy publishes in
-`arr.__array_interface__["data"]`, so nothing is copied. Anything else (a list,
-float32, 2-D, a strided view such as `a[::2]`) raises an Exception that says
-what was expected.
+Python calls `sum_array(arr)` with a C-contiguous 1-D float64 array. The function reads
+the array's own memory through the address NumPy publishes in
+`arr.__array_interface__["data"]`, so nothing is copied. Anything else (a list, float32,
+2-D, a strided view such as `a[::2]`) raises an Exception that says what was expected.
 
-The loop adds `WIDTH` values per instruction and keeps `LANES` independent
-accumulators so consecutive adds do not wait for each other. The elements that
-do not fill a whole vector (at most `WIDTH - 1` of them) are added one by one
-at the end: forgetting them is the bug in the article's version.
+The loop adds `WIDTH` values per instruction and keeps `LANES` independent accumulators
+so consecutive adds do not wait for each other. The elements that do not fill a whole
+vector (at most `WIDTH - 1` of them) are added one by one at the end: forgetting them is
+the bug in the article's version.
+
+The exercise's own answer is ../sum_array.mojo between its BEGIN/END SOLUTION markers;
+tests/test_mojo_native.py checks both on the same lengths and inputs.
 """
 from std.os import abort
 from std.python import PythonObject
