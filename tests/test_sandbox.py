@@ -468,6 +468,33 @@ def test_seccomp_denies_namespaces_keyrings_and_io_uring(dirs: dict[str, Path]) 
 
 
 @needs_bwrap
+def test_seccomp_denies_reading_other_processes(dirs: dict[str, Path]) -> None:
+    # Same uid is not enough: a student process must not attach to, read or steal file
+    # descriptors from the grader's own processes in the sandbox.
+    r = run_py(
+        """
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        def err(rc):
+            return ctypes.get_errno() if rc == -1 else 0
+        child = os.fork()
+        if child == 0:
+            import time; time.sleep(30); os._exit(0)
+        buf = ctypes.create_string_buffer(8)
+        local = (ctypes.c_void_p * 2)(ctypes.cast(buf, ctypes.c_void_p), 8)
+        print(err(libc.ptrace(16, child, 0, 0)),  # PTRACE_ATTACH
+              err(libc.syscall(310, child, local, 1, local, 1, 0)),  # process_vm_readv
+              err(libc.syscall(438, 3, 0, 0)),  # pidfd_getfd
+              err(libc.syscall(312, os.getpid(), child, 0, 0, 0)))  # kcmp
+        os.kill(child, 9)
+        """,
+        dirs,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["1", "1", "1", "1"]
+
+
+@needs_bwrap
 def test_private_tmp_is_size_capped(dirs: dict[str, Path]) -> None:
     r = run_py(
         """

@@ -10,6 +10,10 @@ filter.  What it closes, and why it matters here:
   slots are reused by later runs, so a key would be a channel between two students.
 * bpf, perf_event_open, userfaultfd, io_uring: frequent sources of kernel exploits.
 * ioctl(TIOCSTI): typing into the grader's terminal (also prevented by --new-session).
+* ptrace, process_vm_readv/writev, pidfd_getfd, kcmp: reading or steering another process of
+  the same uid. Every process of one run shares the sandbox uid, and some of them are the
+  grader's (the speed measurer, the verifier's worker link): they also make themselves
+  non-dumpable, and this closes the syscalls themselves.
 
 Only x86_64 is encoded (the syscall numbers are per architecture); elsewhere the
 caller gets None and runs without the filter, with a warning.
@@ -59,6 +63,11 @@ _DENY_EPERM = {
     "io_uring_setup": 425,
     "io_uring_enter": 426,
     "io_uring_register": 427,
+    "ptrace": 101,
+    "process_vm_readv": 310,
+    "process_vm_writev": 311,
+    "kcmp": 312,
+    "pidfd_getfd": 438,
 }
 _CLONE, _CLONE3, _IOCTL = 56, 435, 16
 # clone3 passes its flags in memory, which a BPF filter cannot read; ENOSYS makes
