@@ -52,6 +52,15 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+# Feedback: stock generate_feedback would show hidden tests in tracebacks and printed output
+# (nbgrader #917); RedactHiddenTests cuts them (grader/nbgrader_ext.py for the ordering rule).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "grader.nbgrader_ext.RedactHiddenTests",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
 # Grade cells that time code need more than nbgrader's 30 s default; infinite loops are
 # still stopped.
 c.Execute.timeout = 180

@@ -59,6 +59,12 @@ def _cmd_autograde(args: argparse.Namespace) -> int:
     from grader.classgrade import CourseError, Options, autograde_class, summarize
     from grader.sandbox import SandboxUnavailable
 
+    for flag, value, low in (("--workers", args.workers, 1), ("--timeout", args.timeout, 1),
+                             ("--memory-mib", args.memory_mib, 256),
+                             ("--cell-timeout", args.cell_timeout or 1, 1)):
+        if value < low:
+            print(f"error: {flag} must be at least {low}, got {value}", file=sys.stderr)
+            return 2
     options = Options(workers=args.workers, scheduler=args.scheduler, force=args.force,
                       feedback=not args.no_feedback, cell_timeout=args.cell_timeout,
                       timeout=args.timeout, db_url=args.db_url,

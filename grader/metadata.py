@@ -10,6 +10,7 @@ Example::
     notebook = "vectorization.ipynb"
     lesson = "01_vectorization.ipynb"
     toolchains = []
+    kernel_only = []   # grade ids (fnmatch patterns) `grader autograde` does not re-run
 
     [[exercises]]
     name = "normalize"
@@ -20,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import fnmatch
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,6 +60,11 @@ class Assignment:
     lesson: str | None
     toolchains: tuple[str, ...]
     exercises: tuple[Exercise, ...]
+    # Grade cells that need the learner's real objects (machine code, a compiled crate), so
+    # `python -m grader autograde` cannot re-run them outside the kernel with the learner's
+    # functions called as data (grader/classgrade/verify.py): graded from the sandboxed
+    # kernel alone, as stock nbgrader grades every cell.
+    kernel_only: tuple[str, ...] = ()
 
     def exercise(self, name: str) -> Exercise:
         for exercise in self.exercises:
@@ -68,6 +75,10 @@ class Assignment:
 
     def grade_ids(self) -> dict[str, float]:
         return {gid: pts for e in self.exercises for gid, pts in e.points.items()}
+
+    def kernel_only_ids(self) -> frozenset[str]:
+        return frozenset(gid for gid in self.grade_ids()
+                         if any(fnmatch.fnmatchcase(gid, p) for p in self.kernel_only))
 
 
 def _require(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
@@ -130,6 +141,11 @@ def load_assignment(folder: Path) -> Assignment:
     exercises = tuple(_exercise(t, f"{where} exercises[{i}]") for i, t in enumerate(raw_exercises))
     _no_duplicates([e.name for e in exercises], "exercise name", where)
     _no_duplicates([g for e in exercises for g in e.points], "grade id", where)
+    kernel_only = _string_list(data, "kernel_only", where)
+    grade_ids = [g for e in exercises for g in e.points]
+    for pattern in kernel_only:  # a typo would silently re-run a cell that cannot be
+        if not any(fnmatch.fnmatchcase(g, pattern) for g in grade_ids):
+            raise MetadataError(f"{where}: kernel_only pattern {pattern!r} matches no grade id")
     return Assignment(
         name=folder.name,
         folder=folder,
@@ -138,6 +154,7 @@ def load_assignment(folder: Path) -> Assignment:
         lesson=data.get("lesson"),
         toolchains=toolchains,
         exercises=exercises,
+        kernel_only=kernel_only,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -129,3 +131,13 @@ def test_cli_json_shape_and_same_points_as_stock_nbgrader(tmp_path):
         stock = {g.name: g.score for g in
                  gb.find_submission_notebook("vectorization", A, "alice").grades}
     assert stock == {c["grade_id"]: c["points"] for c in ours["cells"]}
+    # Stock generate_feedback with the course's config shows no hidden test (nbgrader #917).
+    subprocess.run(nbgrader + ["generate_feedback", A], cwd=course, check=True,
+                   capture_output=True)
+    page = (course / "feedback" / "alice" / A / "vectorization.html").read_text()
+    assert "rolling_mean_values" in page
+    from tests.test_classgrade_support import hidden_test_lines
+
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))  # highlighted code is split in spans
+    leaked = [line for line in hidden_test_lines() if line in text]
+    assert not leaked, leaked[:3]

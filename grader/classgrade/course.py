@@ -45,6 +45,8 @@ class Course:
     notebook: SourceNotebook
     source_files: dict[str, bytes] = field(default_factory=dict)
     speed_ids: frozenset[str] = frozenset()  # grade cells measured by grader.speed
+    kernel_only: frozenset[str] = frozenset()  # grade cells the verifier does not re-run
+    toolchains: tuple[str, ...] = ()  # native toolchains the sandbox must offer
     keep_submitted: frozenset[str] = frozenset()  # nbgrader's Autograde.exclude_overwriting
 
     @property
@@ -154,16 +156,24 @@ def open_course(root: Path, assignment: str, db_url: str | None = None) -> Cours
                                                  coursedir.ignore), None)
     keep = config.Autograde.get("exclude_overwriting", {})
     keep = keep.get(assignment, []) if isinstance(keep, dict) else []
-    return Course(root, assignment, config, coursedir, source, files,
-                  speed_ids=_speed_ids(source_dir), keep_submitted=frozenset(keep))
+    course = Course(root, assignment, config, coursedir, source, files,
+                    keep_submitted=frozenset(keep))
+    _read_metadata(course, source_dir)
+    return course
 
 
-def _speed_ids(source_dir: Path) -> frozenset[str]:
-    """Grade ids of the speed cells named in the source's assignment.toml (none without)."""
+def _read_metadata(course: Course, source_dir: Path) -> None:
+    """Speed cells, kernel-only cells and toolchains from the source's assignment.toml (a
+    plain nbgrader assignment has none: every grade cell is verified)."""
     from grader.metadata import MetadataError, load_assignment
 
+    if not (source_dir / "assignment.toml").is_file():
+        return
     try:
         assignment = load_assignment(source_dir)
-    except MetadataError:
-        return frozenset()
-    return frozenset(e.speed["grade_id"] for e in assignment.exercises if e.speed.get("grade_id"))
+    except MetadataError as exc:  # a broken file must not silently verify every cell
+        raise CourseError(str(exc)) from None
+    course.speed_ids = frozenset(e.speed["grade_id"] for e in assignment.exercises
+                                 if e.speed.get("grade_id"))
+    course.kernel_only = assignment.kernel_only_ids()
+    course.toolchains = assignment.toolchains

@@ -102,6 +102,7 @@ def roles(course: Course, nb: NotebookNode) -> list[dict[str, Any]]:
         if trusted and gid not in course.notebook.solution_ids:
             seen.add(gid)
             role = ("speed" if gid in course.speed_ids else
+                    "kernel" if gid in course.kernel_only else
                     "grade" if gid in course.notebook.grade_cells else "locked")
             out.append({"role": role, "index": index, "grade_id": gid,
                         "source": course.notebook.locked[gid]})
@@ -129,7 +130,7 @@ def build_spec(course: Course, student: str, nb: NotebookNode, **options: Any) -
     cells = roles(course, nb)
     worker_nb = copy.deepcopy(nb)
     for cell in cells:
-        if cell["role"] in ("grade", "speed"):
+        if cell["role"] in ("grade", "speed", "kernel"):
             worker_nb.cells[cell["index"]].source = ""  # hidden tests never reach the worker
     try:
         files = course.graded_files(student)
@@ -139,7 +140,8 @@ def build_spec(course: Course, student: str, nb: NotebookNode, **options: Any) -
                    notebook=nbformat.writes(nb), worker_notebook=nbformat.writes(worker_nb),
                    verify_spec={"cells": cells}, files=files,
                    trusted_files=dict(course.source_files),
-                   speed_ids=sorted(course.speed_ids), **options)
+                   speed_ids=sorted(course.speed_ids), toolchains=course.toolchains,
+                   **options)
 
 
 def prepare(course: Course, student: str, **options: Any) -> tuple[NotebookNode, JobSpec]:

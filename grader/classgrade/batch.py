@@ -247,7 +247,8 @@ def _write_result(course: Course, journal: Journal, gb: Any, student: str, diges
     result = JobResult(**payload["result"])
     nb = nbformat.reads(payload["sanitized"], as_version=4)
     nb, problems = gradebook.merge(nb, result.executed)
-    gradebook.apply_verdicts(nb, result.verdicts, result.speed, course.speed_ids)
+    gradebook.apply_verdicts(nb, result.verdicts, result.speed, course.speed_ids,
+                              course.kernel_only)
     files = course.graded_files(student)
     score, max_score = gradebook.write_graded(gb, course, student, nb, files)
     message = "; ".join(dict.fromkeys(result.problems + problems))

@@ -55,6 +55,7 @@ class JobSpec:
     files: dict[str, bytes] = field(default_factory=dict)  # the kernel's working folder
     trusted_files: dict[str, bytes] = field(default_factory=dict)  # verifier's folder
     speed_ids: list[str] = field(default_factory=list)  # grade cells grader.speed measures
+    toolchains: tuple[str, ...] = ()  # native toolchains (assignment.toml) the sandbox offers
     cell_timeout: int = 180
     timeout: float = 900.0  # wall clock per sandboxed run
     output_cap: int = 1 * MiB
@@ -79,26 +80,21 @@ class JobResult:
     phases: dict[str, float] = field(default_factory=dict)  # wall seconds of each phase
 
 
-def _folder(path: Path, files: dict[str, bytes], mode: int = 0o755) -> Path:
-    path.mkdir(mode=mode)
-    path.chmod(mode)  # mkdir's mode is masked by the umask
-    for rel, data in files.items():
-        target = (path / rel).resolve()
-        if not target.is_relative_to(path.resolve()):
-            continue  # a name like ../../x from a submission folder: never written
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    return path
+_folder = speedcheck.write_folder
+
+
+def _note_kind(result: JobResult, kind: str, warnings: list[str]) -> None:
+    if kind != "bubblewrap" and result.sandbox_kind != kind:
+        result.problems.append(f"SANDBOX DEGRADED to {kind}: no filesystem "
+                               "or network isolation for this submission")
+    result.sandbox_kind = kind
+    for warning in warnings:
+        if warning not in result.sandbox_warnings:
+            result.sandbox_warnings.append(warning)
 
 
 def _note(result: JobResult, sandboxed: Any, phase: str) -> None:
-    if sandboxed.sandbox_kind != "bubblewrap" and result.sandbox_kind != sandboxed.sandbox_kind:
-        result.problems.append(f"SANDBOX DEGRADED to {sandboxed.sandbox_kind}: no filesystem "
-                               "or network isolation for this submission")
-    result.sandbox_kind = sandboxed.sandbox_kind
-    for warning in sandboxed.warnings:
-        if warning not in result.sandbox_warnings:
-            result.sandbox_warnings.append(warning)
+    _note_kind(result, sandboxed.sandbox_kind, sandboxed.warnings)
     if sandboxed.killed_by:
         result.problems.append(f"{phase}: stopped by the sandbox ({sandboxed.killed_by}) "
                                f"after {sandboxed.wall_seconds:.0f} s")
@@ -158,33 +154,31 @@ def _unblock(sock_path: Path) -> None:
 
 
 def _speed(spec: JobSpec, base: Path, result: JobResult) -> None:
-    trusted = _folder(base / "speed-trusted", spec.trusted_files)
-    # The student's folder is writable (loading a notebook caches next to it); the measuring
-    # process never imports from it (-P), and the trusted inputs stay read-only.
-    work = _folder(base / "speed-work", {**spec.files, spec.notebook_name:
-                                         spec.worker_notebook.encode()})
-    sandboxed = run_sandboxed(
-        [sys.executable, "-P", "-m", "grader.classgrade.speedcheck", str(trusted),
-         str(work / spec.notebook_name)],
-        workdir=work, readable=[PACKAGE_DIR, trusted], writable=[work],
-        limits=spec.limits, env=None, timeout=spec.timeout)
-    _note(result, sandboxed, "speed")
-    found = speedcheck.parse(sandboxed.stdout)
-    if found is None:
-        result.problems.append("speed: the measurement never reported")
-        return
+    measured = speedcheck.measure_in_sandbox(
+        base, trusted_files=spec.trusted_files, files=spec.files,
+        notebook_name=spec.notebook_name, notebook=spec.worker_notebook, limits=spec.limits,
+        timeout=spec.timeout, toolchains=spec.toolchains)
+    _note_kind(result, measured.sandbox_kind, measured.warnings)
+    if measured.problem:
+        result.problems.append(f"speed: {measured.problem}")
+    found = measured.verdicts or {}
     result.speed = {gid: found[gid] for gid in spec.speed_ids if isinstance(found.get(gid), list)}
 
 
 def _execute(spec: JobSpec, base: Path, result: JobResult) -> None:
     work = _folder(base / "execute-work", {**spec.files, spec.notebook_name:
                                            spec.notebook.encode()})
+    readable, writable, env = [PACKAGE_DIR], [work], {TRUSTED_SPEED_ENV: "1"}
+    native = speedcheck.native_paths(spec.toolchains, base / "execute-native")
+    if native is not None:
+        readable, writable = readable + native.readable, writable + native.writable
+        env.update(native.env)
     sandboxed = run_sandboxed(
         [sys.executable, "-m", "grader.classgrade.execute", spec.notebook_name,
          ".executed.ipynb", "--timeout", str(spec.cell_timeout),
          "--output-cap", str(spec.output_cap)],
-        workdir=work, readable=[PACKAGE_DIR], writable=[work], limits=spec.limits,
-        env={TRUSTED_SPEED_ENV: "1"}, timeout=spec.timeout)
+        workdir=work, readable=readable, writable=writable, limits=spec.limits,
+        env=env, timeout=spec.timeout)
     _note(result, sandboxed, "execution")
     executed = work / ".executed.ipynb"
     if executed.is_file() and not executed.is_symlink() and \

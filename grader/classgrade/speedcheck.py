@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,76 @@ import nbformat
 
 MARKER = "SPEED-VERDICTS "
 _PR_SET_DUMPABLE = 4
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # grader/, read-only in the sandbox
+
+
+@dataclass
+class SandboxedSpeed:
+    """What one sandboxed measurement gave: verdicts by grade id, or None and why not."""
+
+    verdicts: dict[str, list[dict[str, Any]]] | None
+    sandbox_kind: str = ""
+    warnings: list[str] = field(default_factory=list)
+    problem: str = ""  # set when verdicts is None, or the sandbox stopped the run
+
+
+def write_folder(path: Path, files: dict[str, bytes], mode: int = 0o755) -> Path:
+    """Create ``path`` with ``files`` (relative names; anything escaping it is skipped)."""
+    path.mkdir(mode=mode)
+    path.chmod(mode)  # mkdir's mode is masked by the umask
+    for rel, data in files.items():
+        target = (path / rel).resolve()
+        if not target.is_relative_to(path.resolve()):
+            continue  # a name like ../../x from a submission folder: never written
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return path
+
+
+def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
+                       files: dict[str, bytes], notebook_name: str, notebook: str,
+                       limits: Any, timeout: float,
+                       toolchains: tuple[str, ...] = ()) -> SandboxedSpeed:
+    """Run this module's ``main`` in ``grader.sandbox`` on one submission.
+
+    ``base`` is an empty scratch folder (world-searchable); ``trusted_files`` the source's
+    assignment.toml, speed.py... (read-only inside); ``files`` and ``notebook`` the
+    submission (in a writable folder: loading a notebook may cache beside it). Used by the
+    class pipeline (grader/classgrade/job.py) and by stock autograde's TrustedSpeed, so
+    student code is never measured outside a sandbox.
+    """
+    from grader.sandbox import run_sandboxed
+
+    trusted = write_folder(base / "speed-trusted", trusted_files)
+    work = write_folder(base / "speed-work", {**files, notebook_name: notebook.encode()})
+    readable, writable, env = [PACKAGE_DIR, trusted], [work], None
+    native = native_paths(toolchains, base / "speed-native")
+    if native is not None:
+        readable, writable = readable + native.readable, writable + native.writable
+        env = dict(native.env)
+    # -P: the writable working folder is never on sys.path of the measuring process.
+    ran = run_sandboxed([sys.executable, "-P", "-m", "grader.classgrade.speedcheck",
+                         str(trusted), str(work / notebook_name)],
+                        workdir=work, readable=readable, writable=writable, limits=limits,
+                        env=env, timeout=timeout)
+    found = parse(ran.stdout)
+    problem = "" if found is not None else "the speed measurement never reported"
+    if ran.killed_by:
+        problem = f"stopped by the sandbox ({ran.killed_by}) after {ran.wall_seconds:.0f} s"
+    return SandboxedSpeed(found, ran.sandbox_kind, list(ran.warnings), problem)
+
+
+def native_paths(toolchains: tuple[str, ...], base: Path) -> Any:
+    """Toolchains (Rust, Mojo) the learner's code builds with: read-only toolchains and
+    dependency caches, a writable build folder under ``base`` (grader/native/sandboxing.py);
+    None when the assignment needs none."""
+    if not toolchains:
+        return None
+    from grader.native.sandboxing import native_sandbox
+
+    base.mkdir(mode=0o755, exist_ok=True)
+    base.chmod(0o755)
+    return native_sandbox(toolchains, base)
 
 
 def _undumpable() -> None:

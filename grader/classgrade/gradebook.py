@@ -82,9 +82,11 @@ def _valid_outputs(outputs: Any) -> bool:
 
 def apply_verdicts(nb: NotebookNode, verdicts: dict[str, dict[str, Any]],
                    speed: dict[str, list[Any]] | None = None,
-                   speed_ids: frozenset[str] = frozenset()) -> None:
+                   speed_ids: frozenset[str] = frozenset(),
+                   kernel_only: frozenset[str] = frozenset()) -> None:
     """Zero every grade cell that the verifier did not pass (missing verdict = failed); a
-    speed cell's outputs are replaced by its sandboxed measurement, as TrustedSpeed does."""
+    speed cell's outputs are replaced by its sandboxed measurement, as TrustedSpeed does;
+    ``kernel_only`` cells (assignment.toml) keep the sandboxed kernel's verdict alone."""
     speed = speed or {}
     for cell in nb.cells:
         if cell.cell_type != "code" or not is_grade_cell(cell):
@@ -98,6 +100,8 @@ def apply_verdicts(nb: NotebookNode, verdicts: dict[str, dict[str, Any]],
                                 evalue="the speed measurement did not report; no points",
                                 traceback=["SpeedTestError: the speed measurement did not "
                                            "report; no points"])])
+            continue
+        if gid in kernel_only:
             continue
         verdict = verdicts.get(gid) or {"passed": False, "ename": "GraderNoReport",
                                         "evalue": "the out-of-process check never reported"}

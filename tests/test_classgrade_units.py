@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -234,6 +235,31 @@ def test_verdicts_zero_kernel_passes_but_never_add_points():
     nb = _graded_nb()
     gradebook.apply_verdicts(nb, {})  # no verdict at all is a failure
     assert determine_grade(nb.cells[1]) == (0, 2)
+
+
+def test_kernel_only_cells_keep_the_kernel_verdict_and_other_cells_are_verified():
+    from nbgrader.utils import determine_grade
+
+    nb = _graded_nb()  # the kernel passed cell "t"; the verifier could not run it
+    gradebook.apply_verdicts(nb, {}, kernel_only=frozenset({"t"}))
+    assert determine_grade(nb.cells[1]) == (2, 2)
+    gradebook.apply_verdicts(nb, {}, kernel_only=frozenset({"other"}))
+    assert determine_grade(nb.cells[1]) == (0, 2)
+
+
+def test_kernel_only_cells_are_hidden_from_the_worker_and_skipped_by_the_verifier(tmp_path):
+    from types import SimpleNamespace
+
+    from grader.classgrade.sanitize import roles
+
+    nb = _graded_nb()
+    course = SimpleNamespace(notebook=SimpleNamespace(locked={"t": nb.cells[1].source},
+                                                      solution_ids=frozenset(),
+                                                      grade_cells={"t": 2.0}),
+                             speed_ids=frozenset(), kernel_only=frozenset({"t"}))
+    assert [c["role"] for c in roles(course, nb)] == ["student", "kernel"]
+    link = verify.WorkerLink(None, time.monotonic() + 5, "never started")
+    assert verify.verify({"cells": roles(course, nb)}, link) == {}
 
 
 def test_mark_unreported_skips_cells_that_already_failed():

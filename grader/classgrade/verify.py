@@ -15,9 +15,12 @@ timeout; a public test's own ``time_limit`` (SIGALRM, main thread) interrupts a 
 worker is interrupted like a kernel, and a worker that does not answer the interrupt is
 written off, failing every grade cell after it.
 
-SPEC (JSON): ``{"cells": [{"role": "student"|"locked"|"grade"|"speed", "index": i,
+SPEC (JSON): ``{"cells": [{"role": "student"|"locked"|"grade"|"speed"|"kernel", "index": i,
 "grade_id": ..., "source": trusted source}], "cell_timeout": s, "connect_timeout": s,
 "deadline": s}``. Speed cells are skipped here: grader/classgrade/speedcheck.py measures them.
+Kernel cells (assignment.toml ``kernel_only``: machine-code checks, native builds) are skipped
+too: they need the learner's real objects, and native code is never built out here (this
+process sets ``GRADER_VERIFIER``, and grader.native refuses to build under it).
 OUT (JSON): ``{grade_id: {"passed": bool, "ename": str, "evalue": str}}`` for every grade
 cell of SPEC; a missing or broken worker fails them, never passes them.
 """
@@ -37,6 +40,9 @@ from typing import Any
 from grader.classgrade import codec
 
 _INTERRUPT_GRACE = 10.0
+# Set in this process: a grade cell that would build the learner's native code here (outside
+# the sandbox) fails instead; such cells belong in assignment.toml's kernel_only.
+VERIFIER_ENV = "GRADER_VERIFIER"
 
 
 class WorkerGone(RuntimeError):
@@ -213,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out")
     parser.add_argument("--socket-fd", type=int, required=True)
     args = parser.parse_args(argv)
+    os.environ[VERIFIER_ENV] = "1"
     with open(args.spec) as f:
         spec = json.load(f)
     start = time.monotonic()
