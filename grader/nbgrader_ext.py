@@ -68,12 +68,17 @@ class TrustedSpeed(NbGraderPreprocessor):
             if nbgrader_meta(cell).get("grade"):
                 cell.source = ""
         name = resources.get("nbgrader", {}).get("assignment", assignment.name)
-        keep = self.config.Autograde.get("exclude_overwriting", {}).get(name, [])
+        keep = set(self.config.Autograde.get("exclude_overwriting", {}).get(name, []))
         try:
             files = _files(folder)
-        except ValueError as exc:
+            # From the source, not the autograded folder the learner's kernel just ran in;
+            # minus the files learners edit, whose source versions are model solutions.
+            source = self._source_dir(name)
+            if not (source / "assignment.toml").is_file():
+                return None, f"no assignment.toml in the course's source folder {source}"
+            trusted = {rel: data for rel, data in _files(source).items() if rel not in keep}
+        except (OSError, ValueError) as exc:
             return None, str(exc)
-        trusted = {rel: data for rel, data in files.items() if rel not in keep}
         limits = Limits(cpu_seconds=int(self.timeout), memory_bytes=4 * GiB,
                         max_file_bytes=64 * MiB)
         with tempfile.TemporaryDirectory(prefix="grader-speed-") as tmp:
@@ -90,6 +95,13 @@ class TrustedSpeed(NbGraderPreprocessor):
         for warning in ran.warnings:
             self.log.warning("speed sandbox: %s", warning)
         return ran.verdicts, ran.problem
+
+
+    def _source_dir(self, assignment: str) -> Path:
+        from nbgrader.coursedir import CourseDirectory
+
+        coursedir = CourseDirectory(config=self.config)
+        return Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
 
 
 def _files(folder: Path, cap: int = 32 * 1024 * 1024) -> dict[str, bytes]:
@@ -110,8 +122,9 @@ def _files(folder: Path, cap: int = 32 * 1024 * 1024) -> dict[str, bytes]:
     return files
 
 
-# Build outputs and caches a kernel may leave beside the notebook: never inputs.
-_SKIP = {"target", "__pycache__", ".ipynb_checkpoints", ".cache"}
+# Build outputs and caches a kernel may leave beside the notebook, and the source's
+# solution_only/: never inputs.
+_SKIP = {"target", "__pycache__", ".ipynb_checkpoints", ".cache", "solution_only"}
 
 
 def _error(name: str, value: str) -> Any:

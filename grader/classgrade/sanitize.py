@@ -139,7 +139,10 @@ def build_spec(course: Course, student: str, nb: NotebookNode, **options: Any) -
     return JobSpec(student=student, notebook_name=f"{course.notebook.name}.ipynb",
                    notebook=nbformat.writes(nb), worker_notebook=nbformat.writes(worker_nb),
                    verify_spec={"cells": cells}, files=files,
-                   trusted_files=dict(course.source_files),
+                   # The source's versions of files learners edit are model solutions:
+                   # never shown to a sandbox, even read-only.
+                   trusted_files={k: v for k, v in course.source_files.items()
+                                  if k not in course.keep_submitted},
                    speed_ids=sorted(course.speed_ids), toolchains=course.toolchains,
                    **options)
 
