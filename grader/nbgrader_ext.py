@@ -60,7 +60,7 @@ class TrustedSpeed(NbGraderPreprocessor):
     def _measure(self, nb: Any, folder: Path, assignment: Any,
                  resources: dict) -> tuple[dict | None, str]:
         """Every speed cell of the submission measured in one sandboxed run."""
-        from grader.classgrade.speedcheck import measure_in_sandbox
+        from grader.classgrade.speedcheck import measure_in_sandbox, trusted_inputs
         from grader.sandbox import GiB, Limits, MiB
 
         learner = copy.deepcopy(nb)
@@ -72,11 +72,11 @@ class TrustedSpeed(NbGraderPreprocessor):
         try:
             files = _files(folder)
             # From the source, not the autograded folder the learner's kernel just ran in;
-            # minus the files learners edit, whose source versions are model solutions.
-            source = self._source_dir(name)
+            # files learners edit from the release (their source versions are solutions).
+            source, release = self._step_dir("source", name), self._step_dir("release", name)
             if not (source / "assignment.toml").is_file():
                 return None, f"no assignment.toml in the course's source folder {source}"
-            trusted = {rel: data for rel, data in _files(source).items() if rel not in keep}
+            trusted = trusted_inputs(_files(source), release, keep)
         except (OSError, ValueError) as exc:
             return None, str(exc)
         limits = Limits(cpu_seconds=int(self.timeout), memory_bytes=4 * GiB,
@@ -97,11 +97,12 @@ class TrustedSpeed(NbGraderPreprocessor):
         return ran.verdicts, ran.problem
 
 
-    def _source_dir(self, assignment: str) -> Path:
+    def _step_dir(self, step: str, assignment: str) -> Path:
         from nbgrader.coursedir import CourseDirectory
 
         coursedir = CourseDirectory(config=self.config)
-        return Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+        folder = getattr(coursedir, f"{step}_directory")
+        return Path(coursedir.format_path(folder, ".", assignment))
 
 
 def _files(folder: Path, cap: int = 32 * 1024 * 1024) -> dict[str, bytes]:

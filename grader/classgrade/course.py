@@ -65,6 +65,10 @@ class Course:
         return Path(self.coursedir.format_path(self.coursedir.autograded_directory, student,
                                                self.assignment))
 
+    def release_dir(self) -> Path:
+        return Path(self.coursedir.format_path(self.coursedir.release_directory, ".",
+                                               self.assignment))
+
     def state_dir(self) -> Path:
         """Journal and results: the course's git-ignored .cache/, one folder per gradebook."""
         tag = hashlib.sha256(self.db_url.encode()).hexdigest()[:10]

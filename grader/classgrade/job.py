@@ -100,6 +100,18 @@ def _note(result: JobResult, sandboxed: Any, phase: str) -> None:
                                f"after {sandboxed.wall_seconds:.0f} s")
 
 
+def _trusted_here(spec: JobSpec, base: Path) -> Path:
+    """The source's files in a folder only this process reads (prebuilding dependencies)."""
+    folder = base / "trusted-parent"
+    if not folder.is_dir():
+        _folder(folder, spec.trusted_files, mode=0o700)
+    return folder
+
+
+def _verified(spec: JobSpec) -> bool:
+    return any(cell["role"] == "grade" for cell in spec.verify_spec.get("cells", []))
+
+
 def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
     ro = _folder(base / "verify-in", {"worker.ipynb": spec.worker_notebook.encode()})
     rpc = _folder(base / "verify-rpc", {})
@@ -121,12 +133,15 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
             cwd=trusted, env=env, pass_fds=(listener.fileno(),), stdin=subprocess.DEVNULL,
             stdout=log, stderr=log)
     listener.close()
-    try:
+    try:  # the learner's cells may build native code (a crate, a Mojo file) too
+        native = speedcheck.native_paths(spec.toolchains, base / "verify-native",
+                                         _trusted_here(spec, base))
         sandboxed = run_sandboxed(
             [sys.executable, "-m", "grader.classgrade.worker",
              str(ro / "worker.ipynb"), str(sock_path)],
-            workdir=work, readable=[PACKAGE_DIR, ro, rpc], writable=[work],
-            limits=spec.limits, env=None, timeout=spec.timeout)
+            workdir=work, readable=[PACKAGE_DIR, ro, rpc, *native.readable],
+            writable=[work, *native.writable], limits=spec.limits, env=dict(native.env),
+            timeout=spec.timeout)
         _note(result, sandboxed, "verification")
         _unblock(sock_path)  # a worker that never connected: let the verifier give up now
         harness.wait(timeout=spec.timeout + 30)
@@ -168,11 +183,10 @@ def _speed(spec: JobSpec, base: Path, result: JobResult) -> None:
 def _execute(spec: JobSpec, base: Path, result: JobResult) -> None:
     work = _folder(base / "execute-work", {**spec.files, spec.notebook_name:
                                            spec.notebook.encode()})
-    readable, writable, env = [PACKAGE_DIR], [work], {TRUSTED_SPEED_ENV: "1"}
-    native = speedcheck.native_paths(spec.toolchains, base / "execute-native")
-    if native is not None:
-        readable, writable = readable + native.readable, writable + native.writable
-        env.update(native.env)
+    native = speedcheck.native_paths(spec.toolchains, base / "execute-native",
+                                     _trusted_here(spec, base))
+    readable, writable = [PACKAGE_DIR, *native.readable], [work, *native.writable]
+    env = {**native.env, TRUSTED_SPEED_ENV: "1"}
     sandboxed = run_sandboxed(
         [sys.executable, "-m", "grader.classgrade.execute", spec.notebook_name,
          ".executed.ipynb", "--timeout", str(spec.cell_timeout),
@@ -197,8 +211,9 @@ def run_job(spec: JobSpec) -> JobResult:
             base = Path(tmp)
             base.chmod(0o755)
             for name, phase in (("verify", _verify), ("speed", _speed), ("execute", _execute)):
-                if name == "speed" and not spec.speed_ids:
-                    continue
+                if (name == "speed" and not spec.speed_ids) or \
+                        (name == "verify" and not _verified(spec)):
+                    continue  # nothing to measure, or every grade cell is kernel_only
                 begin = time.monotonic()
                 phase(spec, base, result)
                 result.phases[name] = round(time.monotonic() - begin, 2)

@@ -18,6 +18,7 @@ from nbformat import NotebookNode
 
 from grader.classgrade.course import Course
 from grader.classgrade.job import JobSpec
+from grader.classgrade.speedcheck import trusted_inputs
 
 
 class SubmissionError(ValueError):
@@ -140,9 +141,9 @@ def build_spec(course: Course, student: str, nb: NotebookNode, **options: Any) -
                    notebook=nbformat.writes(nb), worker_notebook=nbformat.writes(worker_nb),
                    verify_spec={"cells": cells}, files=files,
                    # The source's versions of files learners edit are model solutions:
-                   # never shown to a sandbox, even read-only.
-                   trusted_files={k: v for k, v in course.source_files.items()
-                                  if k not in course.keep_submitted},
+                   # never shown to a sandbox, even read-only (the release's instead).
+                   trusted_files=trusted_inputs(course.source_files, course.release_dir(),
+                                                course.keep_submitted),
                    speed_ids=sorted(course.speed_ids), toolchains=course.toolchains,
                    **options)
 

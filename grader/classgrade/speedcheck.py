@@ -70,16 +70,14 @@ def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
 
     trusted = write_folder(base / "speed-trusted", trusted_files)
     work = write_folder(base / "speed-work", {**files, notebook_name: notebook.encode()})
-    readable, writable, env = [PACKAGE_DIR, trusted], [work], None
-    native = native_paths(toolchains, base / "speed-native")
-    if native is not None:
-        readable, writable = readable + native.readable, writable + native.writable
-        env = dict(native.env)
+    native = native_paths(toolchains, base / "speed-native", trusted)
+    readable = [PACKAGE_DIR, trusted, *native.readable]
+    writable = [work, *native.writable]
     # -P: the writable working folder is never on sys.path of the measuring process.
     ran = run_sandboxed([sys.executable, "-P", "-m", "grader.classgrade.speedcheck",
                          str(trusted), str(work / notebook_name)],
                         workdir=work, readable=readable, writable=writable, limits=limits,
-                        env=env, timeout=timeout)
+                        env=dict(native.env), timeout=timeout)
     found = parse(ran.stdout)
     problem = "" if found is not None else "the speed measurement never reported"
     if ran.killed_by:
@@ -87,17 +85,28 @@ def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
     return SandboxedSpeed(found, ran.sandbox_kind, list(ran.warnings), problem)
 
 
-def native_paths(toolchains: tuple[str, ...], base: Path) -> Any:
+def native_paths(toolchains: tuple[str, ...], base: Path, trusted: Path | None = None) -> Any:
     """Toolchains (Rust, Mojo) the learner's code builds with: read-only toolchains and
-    dependency caches, a writable build folder under ``base`` (grader/native/sandboxing.py);
-    None when the assignment needs none."""
-    if not toolchains:
-        return None
+    dependency caches, a writable build folder ``base`` (grader/native/sandboxing.py).
+    ``trusted``: the source's files, whose ``crates/`` have their dependencies prebuilt."""
     from grader.native.sandboxing import native_sandbox
 
-    base.mkdir(mode=0o755, exist_ok=True)
-    base.chmod(0o755)
-    return native_sandbox(toolchains, base)
+    crates = [trusted / "crates"] if trusted is not None and (trusted / "crates").is_dir() \
+        else []
+    return native_sandbox(toolchains, base, crates=crates)
+
+
+def trusted_inputs(source: dict[str, bytes], release_dir: Path,
+                   learner_files: set[str] | frozenset[str]) -> dict[str, bytes]:
+    """The source's files a sandbox may read: a learner-edited file (nbgrader's
+    exclude_overwriting) comes from the release folder instead, where its solution regions
+    are stripped but its starter and the AI baseline (a crate's ``_clone`` functions) stay."""
+    files = {rel: data for rel, data in source.items() if rel not in learner_files}
+    for rel in learner_files:
+        released = release_dir / rel
+        if released.is_file() and not released.is_symlink():
+            files[rel] = released.read_bytes()
+    return files
 
 
 def _undumpable() -> None:

@@ -40,8 +40,8 @@ from grader.native.rust import (
     RustBuildError,
     _cargo_bin_dir,
     build_crate,
+    cargo_cache,
     import_fresh,
-    project_root,
     read_crate,
 )
 
@@ -130,8 +130,8 @@ def source_digest(crate_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _index_file(root: Path, package: str, digest: str) -> Path:
-    return root / ".cache" / "cargo" / "built" / package / f"{digest[:32]}.json"
+def _index_file(cache: Path, package: str, digest: str) -> Path:
+    return cache / "built" / package / f"{digest[:32]}.json"
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -148,9 +148,8 @@ def cached_build(crate_dir: Path) -> BuiltExtension:
     with the same message and diagnostics.
     """
     info = read_crate(crate_dir)
-    root = project_root()
     digest = source_digest(info.crate_dir)
-    index = _index_file(root, info.package, digest)
+    index = _index_file(cargo_cache(), info.package, digest)
     if index.is_file():
         try:
             entry = json.loads(index.read_text(encoding="utf-8"))

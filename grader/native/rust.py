@@ -12,6 +12,16 @@
 
 ``--locked`` makes the committed ``Cargo.lock`` authoritative: a build never resolves new
 versions, so once the registry cache under ``.cache/cargo/home`` is filled it works offline.
+
+Where the files go when these are set (the autograder's sandbox sets all three, see
+grader.native.sandboxing, and then the project root is never looked up; unset, everything
+stays in the project as above):
+
+* ``GRADER_CARGO_CACHE``: instead of ``<project>/.cache/cargo`` for everything the grader
+  writes (build index, compiled modules, wheels, locks, speed shims);
+* ``GRADER_CARGO_HOME``: cargo's ``CARGO_HOME`` (default ``<cargo cache>/home``);
+* ``GRADER_NATIVE_TARGET_DIR``: the folder of the per-crate target dirs (default
+  ``<cargo cache>/target``; crate ``users`` builds in ``<that>/users``).
 """
 
 from __future__ import annotations
@@ -44,6 +54,9 @@ from grader.native.cargo_errors import (
 )
 
 BUILD_TIMEOUT_S = 1800.0
+CACHE_ENV = "GRADER_CARGO_CACHE"
+CARGO_HOME_ENV = "GRADER_CARGO_HOME"
+TARGET_DIR_ENV = "GRADER_NATIVE_TARGET_DIR"
 EXT_SUFFIX: str = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 
 
@@ -86,6 +99,14 @@ def project_root(start: Path | None = None) -> Path:
     raise FileNotFoundError(f"no pyproject.toml in {here} or any folder above it")
 
 
+def cargo_cache(root: Path | None = None) -> Path:
+    """``$GRADER_CARGO_CACHE``, else ``<root>/.cache/cargo`` (root: :func:`project_root`)."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override)
+    return (root or project_root()) / ".cache" / "cargo"
+
+
 def read_crate(crate_dir: Path) -> CrateInfo:
     """Package name and Python module name (``[lib] name``, else the package name)."""
     manifest = crate_dir / "Cargo.toml"
@@ -116,12 +137,14 @@ def _cargo_bin_dir() -> Path:
     raise FileNotFoundError("cargo not found on PATH or in ~/.cargo/bin: install Rust (rustup)")
 
 
-def cargo_env(root: Path, package: str) -> dict[str, str]:
-    """The environment for cargo and maturin: caches in ``<root>/.cache/cargo``."""
+def cargo_env(root: Path | None, package: str) -> dict[str, str]:
+    """The environment for cargo and maturin: caches in ``<root>/.cache/cargo``, or where
+    ``GRADER_CARGO_CACHE``, ``GRADER_CARGO_HOME`` and ``GRADER_NATIVE_TARGET_DIR`` say."""
     env = dict(os.environ)
-    cache = root / ".cache" / "cargo"
-    env["CARGO_HOME"] = str(cache / "home")
-    env["CARGO_TARGET_DIR"] = str(cache / "target" / package)
+    cache = cargo_cache(root)
+    env["CARGO_HOME"] = os.environ.get(CARGO_HOME_ENV) or str(cache / "home")
+    targets = os.environ.get(TARGET_DIR_ENV) or str(cache / "target")
+    env["CARGO_TARGET_DIR"] = str(Path(targets) / package)
     rustup_home = _rustup_home()
     if rustup_home:
         env["RUSTUP_HOME"] = rustup_home
@@ -145,9 +168,9 @@ def _environment_signature() -> str:
 
 
 @contextmanager
-def _crate_lock(root: Path, package: str) -> Iterator[None]:
+def _crate_lock(cache: Path, package: str) -> Iterator[None]:
     """One build per target dir at a time, including the copy of the artifact after cargo."""
-    locks = root / ".cache" / "cargo" / "locks"
+    locks = cache / "locks"
     locks.mkdir(parents=True, exist_ok=True)
     with open(locks / f"{package}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -210,14 +233,14 @@ def _extract_module(wheel: Path, module_name: str) -> bytes:
     raise RustBuildError(module_name, f"{wheel.name} holds no compiled module '{module_name}'")
 
 
-def _store_library(root: Path, module_name: str, payload: bytes) -> tuple[Path, str]:
-    """Write ``payload`` to ``.cache/cargo/ext/<module>/<sha256[:16]>/<module><EXT_SUFFIX>``.
+def _store_library(cache: Path, module_name: str, payload: bytes) -> tuple[Path, str]:
+    """Write ``payload`` to ``<cargo cache>/ext/<module>/<sha256[:16]>/<module><EXT_SUFFIX>``.
 
     The folder is named after the content, the file keeps the module's own name, so the file
     is importable as usual and a changed build always lands at a new path.
     """
     digest = hashlib.sha256(payload).hexdigest()
-    folder = root / ".cache" / "cargo" / "ext" / module_name / digest[:16]
+    folder = cache / "ext" / module_name / digest[:16]
     library = folder / f"{module_name}{EXT_SUFFIX}"
     if not library.is_file():
         folder.mkdir(parents=True, exist_ok=True)
@@ -257,12 +280,12 @@ def build_crate(crate_dir: Path, *, timeout: float = BUILD_TIMEOUT_S) -> BuiltEx
     Raises :class:`RustBuildError` when the crate does not build.
     """
     info = read_crate(Path(crate_dir))
-    root = project_root()
-    env = cargo_env(root, info.package)
-    wheels = root / ".cache" / "cargo" / "wheels"
+    cache = cargo_cache()
+    env = cargo_env(None, info.package)
+    wheels = cache / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with _crate_lock(root, info.package), tempfile.TemporaryDirectory(dir=wheels) as out:
+    with _crate_lock(cache, info.package), tempfile.TemporaryDirectory(dir=wheels) as out:
         _claim_target_dir(info, env, timeout)
         result = _run(_maturin_cmd(info, Path(out)), env, info.crate_dir, timeout)
         if result.returncode != 0:
@@ -271,7 +294,7 @@ def build_crate(crate_dir: Path, *, timeout: float = BUILD_TIMEOUT_S) -> BuiltEx
         if not built:
             raise RustBuildError(info.package, "maturin reported success but wrote no wheel")
         payload = _extract_module(built[-1], info.module_name)
-    library, digest = _store_library(root, info.module_name, payload)
+    library, digest = _store_library(cache, info.module_name, payload)
     seconds = time.perf_counter() - started
     return BuiltExtension(info.crate_dir, info.module_name, library, digest, seconds)
 

@@ -24,8 +24,8 @@ callable the engine times, e.g.::
             return np.array([...func(table, w)...])
         return run
 
-Shims are named after their content under ``.cache/cargo/shims/``, so the same build and
-driver always give the same file.
+Shims are named after their content under ``.cache/cargo/shims/`` (or
+``$GRADER_CARGO_CACHE/shims``), so the same build and driver always give the same file.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader.native.rust import BuiltExtension, load_library, project_root
+from grader.native.rust import BuiltExtension, cargo_cache, load_library
 from grader.speed import ModuleCandidate
 
 SPEED_FILE = "speed.py"
@@ -73,7 +73,7 @@ def extension_candidate(extension: ModuleType | BuiltExtension, driver: str | Pa
     text = _SHIM.format(library=str(Path(library).resolve()), module_name=module_name,
                         driver=str(driver_path), factory=factory, args=tuple(args))
     digest = hashlib.sha256(text.encode()).hexdigest()[:20]
-    folder = project_root() / ".cache" / "cargo" / "shims"
+    folder = cargo_cache() / "shims"
     folder.mkdir(parents=True, exist_ok=True)
     shim = folder / f"shim_{digest}.py"
     if not shim.is_file():
