@@ -385,3 +385,13 @@ def test_template_check_cells_are_not_sent_to_the_verifier_worker():
     assert _display_only('check("normalize")') and _display_only("hint('x')")
     assert not _display_only("check(normalize)") and not _display_only("x = check('a')")
     assert not _display_only("def f(:") and not _display_only("sanity_check('a')")
+
+
+def test_the_verifier_never_builds_native_code(monkeypatch, tmp_path):
+    from grader.native import mojo, rust
+
+    monkeypatch.setenv(verify.VERIFIER_ENV, "1")
+    with pytest.raises(RuntimeError, match="kernel_only"):
+        rust.build_crate(tmp_path)
+    with pytest.raises(RuntimeError, match="kernel_only"):
+        mojo.build(tmp_path / "x.mojo")

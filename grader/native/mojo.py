@@ -239,6 +239,9 @@ def build(mojo_file: Path, module_name: str | None = None) -> Path:
     A missing file raises FileNotFoundError, a non-``.mojo`` path or a name that is not an
     identifier ValueError, a compile error (or a timeout) :class:`MojoBuildError`.
     """
+    from grader.native.rust import refuse_in_verifier
+
+    refuse_in_verifier(mojo_file)
     source = _checked_source(mojo_file)
     name = _module_name(source, module_name)
     if not mojo_available():

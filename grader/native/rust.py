@@ -274,11 +274,23 @@ def _claim_target_dir(info: CrateInfo, env: dict[str, str], timeout: float) -> N
     marker.write_text(source, encoding="utf-8")
 
 
+def refuse_in_verifier(what: object) -> None:
+    """The class autograder's verifier (grader/classgrade/verify.py) runs outside the sandbox
+    and must never compile native code: a grade cell that builds belongs in assignment.toml's
+    ``kernel_only``. Failing loudly here makes that authoring mistake cost the model
+    solution its points in the suite, instead of silently grading the source's copy."""
+    if os.environ.get("GRADER_VERIFIER"):
+        raise RuntimeError(f"native code ({what}) is never built by the verifier, outside "
+                           "the sandbox: list this grade cell in assignment.toml's kernel_only")
+
+
 def build_crate(crate_dir: Path, *, timeout: float = BUILD_TIMEOUT_S) -> BuiltExtension:
     """Build ``crate_dir`` in release mode and return where its compiled module is.
 
-    Raises :class:`RustBuildError` when the crate does not build.
+    Raises :class:`RustBuildError` when the crate does not build, RuntimeError inside the
+    class autograder's verifier (see ``refuse_in_verifier``).
     """
+    refuse_in_verifier(crate_dir)
     info = read_crate(Path(crate_dir))
     cache = cargo_cache()
     env = cargo_env(None, info.package)
