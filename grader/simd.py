@@ -1,8 +1,11 @@
 """Does a numba kernel really use SIMD? Read its machine code and count.
 
 Proof means packed floating-point *arithmetic* (``vaddpd``, ``vmulps``, ``vfmadd231pd``,
-``vcmpltpd``, ``vblendvpd`` ...) on xmm/ymm/zmm registers. Not proof: the scalar forms
-(``vaddsd``/``vaddss`` use xmm registers but compute one lane), vector *moves*
+``vdivpd`` ...) on xmm/ymm/zmm registers: several lanes computed by one instruction. Not
+proof: the scalar forms (``vaddsd``/``vaddss`` use xmm registers but compute one lane),
+packed compares, blends and min/max (``vcmpltpd``, ``vblendvpd``, ``vmaxpd``: LLVM uses
+``vblendvpd`` to select one value at a time in a branchy loop whose additions stay
+``vaddsd``; these are counted and reported, but prove nothing), vector *moves*
 (``vmovupd`` appears in plain copies), and logic ops (``vxorpd %xmm0,%xmm0,%xmm0`` is how
 compilers zero a register).
 
@@ -21,14 +24,18 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from grader.speed.machine import cpu_flags, isa_level
 
-_FP_OPS = (r"add|sub|mul|div|max|min|sqrt|rcp|rsqrt|round|hadd|hsub|addsub|dp|blendv?"
-           r"|cmp[a-z]*|f(?:n?m(?:add|sub)|maddsub|msubadd)\d{3}")
-_FP_ARITH = re.compile(rf"^v?(?:{_FP_OPS})(pd|ps|sd|ss)$")
+# Packed forms of these compute in every lane: the proof of SIMD.
+_ARITH_OPS = r"add|sub|mul|div|sqrt|hadd|hsub|addsub|dp|f(?:n?m(?:add|sub)|maddsub|msubadd)\d{3}"
+# Packed forms of these only pick, compare or bound values (see the module docstring).
+_SELECT_OPS = r"max|min|rcp|rsqrt|round|blendv?|cmp[a-z]*"
+_FP_ARITH = re.compile(rf"^v?(?:{_ARITH_OPS})(pd|ps|sd|ss)$")
+_FP_SELECT = re.compile(rf"^v?(?:{_SELECT_OPS})(pd|ps|sd|ss)$")
 _REGISTER = re.compile(r"%([xyz])mm\d+")
 _LANES = {("x", "pd"): 2, ("x", "ps"): 4, ("y", "pd"): 4, ("y", "ps"): 8, ("z", "pd"): 8,
           ("z", "ps"): 16}
@@ -41,8 +48,10 @@ _WRAPPER_PREFIXES = ("_ZN7cpython", "cfunc.", "_ZN8cpython")
 class SimdReport:
     """What the machine code of one compiled signature contains.
 
-    packed / scalar: instruction -> count of floating-point arithmetic instructions.
-    widest: "zmm", "ymm", "xmm" or None, over the packed instructions.
+    packed: instruction -> count of packed arithmetic (add/sub/mul/div/sqrt/FMA), the proof.
+    packed_other: packed compares, blends, min/max: counted, not proof.
+    scalar: scalar floating-point instructions (arithmetic and the others).
+    widest: "zmm", "ymm", "xmm" or None, over the packed arithmetic.
     isa: the widest vector ISA this CPU supports; target_cpu: what LLVM compiled for.
     recompiled: the overload came from numba's cache and a fresh copy was compiled.
     """
@@ -51,6 +60,7 @@ class SimdReport:
     reason: str
     packed: dict[str, int] = field(default_factory=dict)
     scalar: dict[str, int] = field(default_factory=dict)
+    packed_other: dict[str, int] = field(default_factory=dict)
     widest: str | None = None
     isa: str = ""
     target_cpu: str = ""
@@ -64,14 +74,41 @@ class SimdReport:
                 f"signature {self.signature}]")
 
 
-def count_instructions(asm: str) -> tuple[Counter[str], Counter[str], str | None]:
-    """(packed counts, scalar counts, widest register letter) in the kernel's own functions.
+class InstructionCounts(NamedTuple):
+    """Floating-point instructions of a kernel, by kind (instruction -> count)."""
+
+    packed: Counter[str]  # packed arithmetic: the proof
+    packed_other: Counter[str]  # packed compares, blends, min/max
+    scalar: Counter[str]
+    widest: str | None  # "x", "y" or "z": the widest register of the packed arithmetic
+
+
+def count_instructions(asm: str) -> InstructionCounts:
+    """Count the floating-point instructions in the kernel's own functions.
 
     Assembler directives, labels and numba's Python/cfunc wrappers are skipped.
     """
-    packed: Counter[str] = Counter()
-    scalar: Counter[str] = Counter()
+    counts = InstructionCounts(Counter(), Counter(), Counter(), None)
     widest = None
+    for line in _kernel_lines(asm):
+        mnemonic = line.split(None, 1)[0]
+        match = _FP_ARITH.match(mnemonic) or _FP_SELECT.match(mnemonic)
+        if not match:
+            continue
+        if match.group(1) in ("sd", "ss"):
+            counts.scalar[mnemonic] += 1
+        elif match.re is _FP_SELECT:
+            counts.packed_other[mnemonic] += 1
+        else:
+            counts.packed[mnemonic] += 1
+            for letter in _REGISTER.findall(line):
+                if widest is None or "xyz".index(letter) > "xyz".index(widest):
+                    widest = letter
+    return counts._replace(widest=widest)
+
+
+def _kernel_lines(asm: str) -> Iterator[str]:
+    """Instruction lines of the kernel's own functions (comments stripped)."""
     skipping = False
     for raw in asm.splitlines():
         line = raw.split("#", 1)[0].strip()
@@ -80,53 +117,56 @@ def count_instructions(asm: str) -> tuple[Counter[str], Counter[str], str | None
         if line.endswith(":") and not line.startswith("."):
             skipping = line[:-1].startswith(_WRAPPER_PREFIXES)  # a new function begins
             continue
-        if skipping or line.startswith("."):
-            continue
-        mnemonic = line.split(None, 1)[0]
-        match = _FP_ARITH.match(mnemonic)
-        if not match:
-            continue
-        if match.group(1) in ("sd", "ss"):
-            scalar[mnemonic] += 1
-            continue
-        packed[mnemonic] += 1
-        for letter in _REGISTER.findall(line):
-            if widest is None or "xyz".index(letter) > "xyz".index(widest):
-                widest = letter
-    return packed, scalar, widest
+        if not skipping and not line.startswith("."):
+            yield line
 
 
 def analyse_asm(asm: str, *, fastmath: bool | None = None, signature: str = "",
                 recompiled: bool = False, in_worker: bool = False,
                 target_cpu: str | None = None) -> SimdReport:
     """Turn assembly text into a `SimdReport` with a reason a learner can act on."""
-    packed, scalar, widest = count_instructions(asm)
+    packed, other, scalar, widest = count_instructions(asm)
     report = SimdReport(uses_simd=bool(packed), reason="", packed=dict(packed),
-                        scalar=dict(scalar), widest=None if widest is None else f"{widest}mm",
+                        scalar=dict(scalar), packed_other=dict(other),
+                        widest=None if widest is None else f"{widest}mm",
                         isa=_isa_note(), target_cpu=target_cpu or _target_cpu(),
-                        signature=signature,
-                        recompiled=recompiled, in_worker=in_worker)
+                        signature=signature, recompiled=recompiled, in_worker=in_worker)
     if packed:
-        top = ", ".join(f"{name} x{count}" for name, count in packed.most_common(4))
-        kind = "pd" if any(name.endswith("pd") for name in packed) else "ps"
-        lanes = _LANES.get((widest or "x", kind), 2)
-        report.reason = (f"packed arithmetic found ({top}) on {_WIDTH_NAMES[widest or 'x']}: "
-                         f"{lanes} {'doubles' if kind == 'pd' else 'floats'} per instruction")
-        if widest == "x" and report.isa.startswith(("AVX2", "AVX-512")):
-            report.reason += f"; only half the width this {report.isa} CPU offers"
-    elif scalar:
-        top = ", ".join(f"{name} x{count}" for name, count in scalar.most_common(3))
-        report.reason = f"no packed arithmetic instructions found: the loop stayed scalar ({top})"
-        if fastmath is False and any(name.startswith(("vadd", "add", "vmul", "mul"))
-                                     for name in scalar):
-            report.reason += ("; a floating-point reduction may only be reordered into SIMD "
-                              "lanes with fastmath=True")
-        else:
-            report.reason += ("; loops with an early exit (break/return), function calls or "
-                              "possibly overlapping arrays stay scalar")
+        report.reason = _packed_reason(packed, widest, report.isa)
+    elif scalar or other:
+        report.reason = _scalar_reason(scalar, other, fastmath)
     else:
         report.reason = "no floating-point arithmetic found in the compiled kernel"
     return report
+
+
+def _top(counts: Counter[str], n: int) -> str:
+    return ", ".join(f"{name} x{count}" for name, count in counts.most_common(n))
+
+
+def _packed_reason(packed: Counter[str], widest: str | None, isa: str) -> str:
+    kind = "pd" if any(name.endswith("pd") for name in packed) else "ps"
+    lanes = _LANES.get((widest or "x", kind), 2)
+    reason = (f"packed arithmetic found ({_top(packed, 4)}) on {_WIDTH_NAMES[widest or 'x']}: "
+              f"{lanes} {'doubles' if kind == 'pd' else 'floats'} per instruction")
+    if widest == "x" and isa.startswith(("AVX2", "AVX-512")):
+        reason += f"; only half the width this {isa} CPU offers"
+    return reason
+
+
+def _scalar_reason(scalar: Counter[str], other: Counter[str], fastmath: bool | None) -> str:
+    reason = "no packed arithmetic instructions found"
+    if scalar:
+        reason += f": the loop stayed scalar ({_top(scalar, 3)})"
+    if other:
+        reason += (f"; the packed {_top(other, 3)} only select or compare values, the "
+                   "arithmetic itself is done one value at a time")
+    if fastmath is False and any(name.startswith(("vadd", "add", "vmul", "mul"))
+                                 for name in scalar):
+        return reason + ("; a floating-point reduction may only be reordered into SIMD "
+                         "lanes with fastmath=True")
+    return reason + ("; loops with an early exit (break/return), an `if` on each element, "
+                     "function calls or possibly overlapping arrays stay scalar")
 
 
 def _isa_note() -> str:
@@ -235,16 +275,20 @@ def simd_report_for(candidate: Any, name: str, arg_factory: Any, *, size: int = 
                     seed: int | None = 0, timeout: float = 120.0) -> SimdReport:
     """Compile and dump kernel ``name`` from ``candidate``'s namespace in a worker process.
 
-    ``candidate``: a `grader.speed` Candidate (or callable) whose module/notebook defines
-    ``name``; ``arg_factory``: ``make(rng, size) -> tuple`` (Candidate or callable), whose
-    arguments fix the compiled types. The assembly is counted here, in the parent. Failures
-    (not a numba function, load error, worker died) give ``uses_simd=False`` with the reason.
+    ``candidate``: a `grader.speed` Candidate whose module/notebook defines ``name`` (a
+    `CallableCandidate` is itself ``name`` when that is its name or its ``__name__``), or the
+    kernel itself (a callable, then known as ``name``); ``arg_factory``:
+    ``make(rng, size) -> tuple`` (Candidate or callable), whose arguments fix the compiled
+    types. The assembly is counted here, in the parent. Failures (not a numba function, no
+    such name, load error, worker died) give ``uses_simd=False`` with the reason.
     """
-    from grader.speed.candidates import as_candidate
+    from grader.speed.candidates import CallableCandidate, Candidate, as_candidate
     from grader.speed.session import CallFailed, Contestant
     from grader.speed.workerproc import WorkerFailure
 
-    subject = as_candidate(candidate)
+    # A bare callable is the kernel the caller means, whatever its __name__.
+    subject = (candidate if isinstance(candidate, Candidate)
+               else CallableCandidate(candidate, name=name))
     factory = None if arg_factory is None else as_candidate(arg_factory).payload()
     worker = Contestant("simd")
     try:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from grader.simd import analyse_asm, count_instructions, simd_report, simd_report_for
-from grader.speed import ModuleCandidate
+from grader.speed import CallableCandidate, ModuleCandidate
 
 ARRAY = np.linspace(0.0, 1.0, 1000)
 
@@ -91,10 +91,35 @@ _ZN7cpython8__main__6kernel:
 
 
 def test_counts_only_packed_arithmetic_in_the_kernel():
-    packed, scalar, widest = count_instructions(ASM)
-    assert packed == {"vfmadd231pd": 1, "vaddpd": 1, "vcmpltpd": 1}  # wrapper's vmulpd skipped
-    assert scalar == {"vaddsd": 1}
-    assert widest == "z"
+    counts = count_instructions(ASM)
+    assert counts.packed == {"vfmadd231pd": 1, "vaddpd": 1}  # the wrapper's vmulpd skipped
+    assert counts.packed_other == {"vcmpltpd": 1}
+    assert counts.scalar == {"vaddsd": 1}
+    assert counts.widest == "z"
+
+
+# The hot loop LLVM makes of `if x > 0: total += x` without fastmath: vblendvpd on xmm picks
+# the value to add, the addition itself stays scalar.
+BRANCHY_ASM = """
+kernel:
+.LBB0_4:
+	vmovsd	(%rdx), %xmm1
+	vcmpltsd	%xmm1, %xmm2, %xmm3
+	vblendvpd	%xmm3, %xmm1, %xmm2, %xmm1
+	vaddsd	%xmm1, %xmm0, %xmm0
+	vcmpltpd	%xmm1, %xmm2, %xmm3
+	vmaxpd	%xmm1, %xmm2, %xmm3
+"""
+
+
+def test_blends_and_compares_are_not_simd_proof():
+    report = analyse_asm(BRANCHY_ASM, fastmath=False)
+    assert not report.uses_simd and report.packed == {} and report.widest is None, str(report)
+    assert report.packed_other == {"vblendvpd": 1, "vcmpltpd": 1, "vmaxpd": 1}
+    assert report.scalar == {"vcmpltsd": 1, "vaddsd": 1}
+    assert "no packed arithmetic instructions found" in report.reason
+    assert "vblendvpd x1" in report.reason and "vaddsd x1" in report.reason
+    assert "fastmath=True" in report.reason
 
 
 def test_moves_and_zeroing_are_not_simd_proof():
@@ -133,6 +158,21 @@ def test_early_exit_loop_stays_scalar():
     assert "early exit" in report.reason
 
 
+@numba.njit
+def branchy_positive_sum(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        if a[i] > 0.0:
+            s += a[i]
+    return s
+
+
+def test_branchy_reduction_with_packed_blends_stays_scalar():
+    report = simd_report(branchy_positive_sum, (ARRAY - 0.5,))
+    assert not report.uses_simd and not report.packed, str(report)
+    assert report.scalar.get("vaddsd", 0) + report.scalar.get("addsd", 0) > 0, str(report)
+
+
 def test_signature_string_compiles_without_running():
     report = simd_report(strict_sum, signature="(float64[::1],)")
     assert not report.uses_simd and "float64" in report.signature
@@ -154,7 +194,7 @@ def test_cache_loaded_kernel_is_still_inspected(tmp_path):
     # A first process compiles and writes numba's cache, exactly as a learner's kernel would.
     script = textwrap.dedent(f"""
         import numpy as np
-        from grader.speed import ModuleCandidate
+        from grader.speed import CallableCandidate, ModuleCandidate
         ModuleCandidate({str(path)!r}, "cached_sum").load_here()(np.ones(10))
         """)
     subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
@@ -168,6 +208,24 @@ def test_cache_loaded_kernel_is_still_inspected(tmp_path):
 def test_worker_inspects_a_kernel_object_from_this_process():
     report = simd_report_for(fast_sum, "fast_sum", lambda rng, size: (rng.random(size),))
     assert report.in_worker and report.uses_simd, str(report)
+
+
+renamed_sum = numba.njit(fastmath=True)(fast_sum.py_func)  # its __name__ is "fast_sum"
+
+
+def test_worker_finds_a_callable_candidate_by_its_own_name():
+    make = _make
+    by_name = simd_report_for(CallableCandidate(fast_sum, name="sum_array"), "fast_sum", make)
+    assert by_name.uses_simd, str(by_name)
+    bare = simd_report_for(renamed_sum, "sum_array", make)  # a bare kernel is `name`
+    assert bare.uses_simd, str(bare)
+    missing = simd_report_for(CallableCandidate(fast_sum), "sum_array", make)
+    assert not missing.uses_simd, str(missing)
+    assert "'sum_array' is neither the callable candidate ('fast_sum')" in missing.reason
+
+
+def _make(rng, size):
+    return (rng.random(size),)
 
 
 def test_worker_refuses_a_non_numba_name(tmp_path):

@@ -25,8 +25,8 @@ from grader.speed import (
 )
 from grader.speed.check import compare_result
 from grader.speed.cpuclock import parse_schedstat, process_cpu_ns, schedstat_cpu_ns
-from grader.speed.protocol import ProtocolError, decode_array
-from grader.speed.verdict import in_grey_zone
+from grader.speed.protocol import ProtocolError, decode_array, result_to_wire
+from grader.speed.verdict import PhaseStats, in_grey_zone, overhead_problem
 
 SIZE = 200_000
 
@@ -152,12 +152,73 @@ def test_compare_result_explains_what_differs():
     assert compare_result(want.copy(), "builtins.list", want, **{**ok, "strict": False}) is None
 
 
+@pytest.mark.parametrize("value, dtype", [
+    (2.5, np.float64), (np.float32(1.5), np.float32), (np.float64(-0.0), np.float64),
+    (3, np.int64), (True, np.bool_), (1 + 2j, np.complex128), (np.array(4.0), np.float64),
+])
+def test_scalar_results_round_trip_as_scalars(value, dtype):
+    header, payload = result_to_wire(value)
+    got = decode_array(header, bytes(payload))
+    assert header["shape"] == [] and got.shape == () and got.dtype == dtype
+    assert got.item() == value and type(got.item()) is type(np.asarray(value).item())
+
+
+def test_arrays_keep_their_shape_and_order_on_the_wire():
+    fortran = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    for value in (np.array([7.0]), fortran, np.zeros((0, 3))):
+        header, payload = result_to_wire(value)
+        np.testing.assert_array_equal(decode_array(header, bytes(payload)), value)
+
+
+def test_compare_result_keeps_scalars_and_one_element_arrays_apart():
+    ok = dict(dtype=None, rtol=1e-9, atol=0.0, strict=True)
+    scalar = np.asarray(2.5)
+    assert compare_result(np.asarray(2.5), "builtins.float", scalar, **ok) is None
+    assert compare_result(np.asarray(2.5), "numpy.float64", scalar, **ok) is None
+    assert compare_result(np.array([2.5]), "numpy.ndarray", scalar, **ok) == \
+        "returned an array of shape (1,), expected a scalar (float64)"
+    assert compare_result(np.asarray(2.5), "builtins.float", np.array([2.5, 1.0]), **ok) == \
+        "returned a scalar (float), expected an array of shape (2,)"
+    assert compare_result(np.asarray(2.4), "builtins.float", scalar, **ok) == \
+        "got 2.4, expected 2.5 (rtol=1e-09, atol=0)"
+
+
 def test_grey_zone_band():
     assert in_grey_zone(9.0, 10.0, 0.25) and in_grey_zone(12.4, 10.0, 0.25)
     assert not in_grey_zone(7.0, 10.0, 0.25) and not in_grey_zone(13.0, 10.0, 0.25)
 
 
 # ---- verdicts ----------------------------------------------------------------------------
+
+
+def phases(prepare_ms: list[float], fetch_ms: list[float]) -> PhaseStats:
+    """PhaseStats with the given harness-phase CPU times (run-phase times do not matter)."""
+    n = len(prepare_ms)
+    return PhaseStats(cpu=[1e-3] * n, wall=[1e-3] * n, prepare=[t / 1e3 for t in prepare_ms],
+                      fetch=[t / 1e3 for t in fetch_ms])
+
+
+def test_releasing_a_large_input_after_the_call_is_not_hidden_work():
+    # 1M doubles (8 MB): the input costs ~14 ms to deliver and ~2-3 ms to free after a call
+    # that returns one float, on every call.
+    baseline = phases([14.0, 14.5, 13.8], [0.1, 0.1, 0.1])
+    candidate = phases([14.2, 13.9, 15.0], [2.2, 2.1, 3.0])
+    assert overhead_problem(candidate, baseline, out_per_in=8 / 8e6) is None
+
+
+def test_a_heap_trim_in_some_repetitions_is_not_hidden_work():
+    baseline = phases([1.0, 1.1, 0.9], [0.1, 0.1, 0.1])
+    candidate = phases([1.0, 1.0, 1.0], [7.0, 0.3, 6.5])  # trims hit two of three calls
+    assert overhead_problem(candidate, baseline, out_per_in=1.0) is None
+
+
+def test_work_in_every_fetch_or_delivery_is_caught():
+    baseline = phases([1.0, 1.1, 0.9], [0.1, 0.1, 0.1])
+    fetching = phases([1.0, 1.0, 1.0], [12.0, 11.0, 13.0])
+    assert "handing back its result" in overhead_problem(fetching, baseline, out_per_in=1.0)
+    receiving = phases([12.0, 11.0, 13.0], [0.3, 0.3, 0.3])
+    assert "receiving its input" in overhead_problem(receiving, baseline, out_per_in=1.0)
+
 
 
 def test_numpy_normalize_passes_and_naive_loop_fails_10x():
@@ -251,6 +312,54 @@ def test_work_hidden_in_the_input_delivery_is_caught(tmp_path):
         """)
     report = run(ModuleCandidate(path, "cheat"), size=50_000)
     assert not report.passed and "outside the timed call" in report.reason, str(report)
+
+
+def test_work_hidden_in_the_result_delivery_is_caught(tmp_path):
+    # The cheat returns at once and computes the answer (slowly) while the worker converts
+    # the result for the parent, outside the timed call.
+    path = module(tmp_path, """
+        import numpy as np
+        from grader.speed import protocol
+
+        _original = protocol.result_to_wire
+        _pending = []
+
+        def _hooked(result):
+            if _pending:
+                scores = _pending.pop()
+                total = sum(scores)
+                result = np.array([s / total for s in scores])
+            return _original(result)
+
+        protocol.result_to_wire = _hooked
+
+        def cheat(scores):
+            _pending.append(scores)
+            return scores
+        """)
+    report = run(ModuleCandidate(path, "cheat"), size=50_000)
+    assert not report.passed and "handing back its result" in report.reason, str(report)
+
+
+def test_scalar_results_are_graded_as_scalars(tmp_path):
+    path = module(tmp_path, """
+        import numpy as np
+
+        def total(scores):
+            return float(scores.sum())
+
+        def boxed(scores):
+            return np.array([scores.sum()])
+        """)
+    settings = dict(size=20_000, threshold=0.01, reps=3, best_of=1)
+    report = measure_speed(fast_spec(**settings), inputs=make, expected=lambda s: float(s.sum()),
+                           baseline=ModuleCandidate(path, "total"),
+                           candidate=ModuleCandidate(path, "total"))
+    assert report.passed, str(report)
+    boxed = measure_speed(fast_spec(**settings), inputs=make, expected=lambda s: float(s.sum()),
+                          baseline=ModuleCandidate(path, "total"),
+                          candidate=ModuleCandidate(path, "boxed"))
+    assert not boxed.passed and "expected a scalar" in boxed.reason, str(boxed)
 
 
 def test_waiting_for_work_done_elsewhere_is_caught(tmp_path):
@@ -368,6 +477,43 @@ def test_notebook_candidate_skips_test_cells(tmp_path):
     report = measure_memory(NotebookCandidate(path, "normalize"), inputs=make, size=10_000)
     assert report.ratio < 3
     assert not marker.exists()
+
+
+OBJMODE_HELPER = """
+import numba
+import numpy as np
+
+
+def total_of(x):
+    return float(np.sum(x))
+"""
+OBJMODE_KERNEL = """
+@numba.njit
+def normalize(scores):
+    with numba.objmode(total="float64"):
+        total = total_of(scores)  # a notebook global, read in object mode
+    return scores / total
+"""
+
+
+def test_notebook_kernel_using_objmode_runs_in_a_worker(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(OBJMODE_HELPER),
+                nbformat.v4.new_code_cell(OBJMODE_KERNEL)]
+    path = tmp_path / "objmode.ipynb"
+    nbformat.write(nb, str(path))
+    report = run(NotebookCandidate(path, "normalize"), size=20_000, threshold=0.01)
+    assert report.passed, str(report)
+
+
+def test_kernel_using_objmode_from_a_live_kernel_runs_in_a_worker():
+    # What check() ships from a notebook kernel: a function of __main__, pickled by value.
+    namespace = {"__name__": "__main__"}
+    exec(OBJMODE_HELPER + OBJMODE_KERNEL, namespace)  # noqa: S102 - test code
+    report = run(CallableCandidate(namespace["normalize"]), size=20_000, threshold=0.01)
+    assert report.passed, str(report)
 
 
 def test_callable_candidate_from_a_test_module_runs_in_a_worker():

@@ -129,6 +129,8 @@ def native_sandbox(toolchains: Iterable[str], scratch: Path, *,
         _mojo(result, scratch)
     elif "mojo" in wanted:
         raise NativeToolchainMissing(mojo.MojoNotInstalled().args[0])
+    elif os.environ.get(mojo.DISABLE_VARIABLE):  # Mojo switched off here: off in there too
+        result.env[mojo.DISABLE_VARIABLE] = os.environ[mojo.DISABLE_VARIABLE]
     result.env["PATH"] = os.pathsep.join(dict.fromkeys(path))
     return result
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import os
 import re
 import sys
 import sysconfig
+import types
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +26,10 @@ import cloudpickle
 # A cell that calls check(...) or hint(...) talks to the grader; running it in a worker
 # would recurse into grading. `\b` keeps `sanity_check(` and `my_hint(` runnable.
 _GRADER_CALL = re.compile(r"\b(check|hint)\s*\(")
+# Prefix of the modules notebook cells run in (see _notebook_module).
+_NOTEBOOK_MODULE = "_graded_nb_"
+# Marks a module `_register_globals` made from pickled globals.
+_PICKLED_GLOBALS = "__graded_pickled_globals__"
 
 
 class Candidate(ABC):
@@ -59,13 +65,16 @@ class CallableCandidate(Candidate):
 
     def payload(self) -> dict[str, Any]:
         modules = _by_value_modules(self.func)
-        for module in modules:
-            cloudpickle.register_pickle_by_value(module)
+        # numba pickles a dispatcher's Python function with its own copy of cloudpickle.
+        vendored = sys.modules.get("numba.cloudpickle")
+        picklers = [cloudpickle] if vendored is None else [cloudpickle, vendored]
+        for module, pickler in itertools.product(modules, picklers):
+            pickler.register_pickle_by_value(module)
         try:
             blob = cloudpickle.dumps(self.func)
         finally:
-            for module in modules:
-                cloudpickle.unregister_pickle_by_value(module)
+            for module, pickler in itertools.product(modules, picklers):
+                pickler.unregister_pickle_by_value(module)
         # The parent's import path lets the worker import, by reference, helper modules that
         # the learner imported from a notebook folder.
         return {"kind": "callable", "name": self.name, "blob": blob, "sys_path": list(sys.path)}
@@ -94,7 +103,9 @@ class NotebookCandidate(Candidate):
     Skipped: nbgrader test cells (``metadata.nbgrader.grade`` is true), cells that call
     ``check(`` or ``hint(``, cells starting with a ``%%`` cell magic; lines starting with
     ``%`` or ``!`` are blanked. Cells that raise are recorded and skipped, so one broken
-    demo cell does not hide the function. Missing file: FileNotFoundError.
+    demo cell does not hide the function. The cells run in a module of their own (named
+    ``_graded_nb_<stem>_<hash>``, registered in sys.modules), not as ``__main__``: code under
+    ``if __name__ == "__main__":`` does not run. Missing file: FileNotFoundError.
     """
 
     def __init__(self, path: str | os.PathLike[str], name: str) -> None:
@@ -167,11 +178,11 @@ def load_payload(payload: dict[str, Any], *, in_worker: bool = True) -> tuple[di
                 sys.path.append(entry)
         obj = cloudpickle.loads(payload["blob"])
         func = getattr(obj, "py_func", obj)  # a numba dispatcher keeps the Python function
-        # By-value pickles carry only the globals the function uses; add the object itself
-        # so that `name` always resolves (simd_report_for looks kernels up by name).
-        namespace = dict(getattr(func, "__globals__", {}))
-        namespace.setdefault(name, obj)
-        return namespace, obj
+        if in_worker:
+            _register_globals(func)
+        # By-value pickles carry only the globals the function uses, never the function
+        # itself: `lookup_name` resolves the candidate's own names.
+        return dict(getattr(func, "__globals__", {})), obj
     if kind == "module":
         module = _import_path(Path(payload["path"]))
         if not hasattr(module, name):
@@ -180,6 +191,27 @@ def load_payload(payload: dict[str, Any], *, in_worker: bool = True) -> tuple[di
     if kind == "notebook":
         return _exec_notebook(Path(payload["path"]), name, payload["cells"], in_worker=in_worker)
     raise ValueError(f"unknown candidate kind {kind!r}")
+
+
+def lookup_name(payload: dict[str, Any], namespace: dict[str, Any], loaded: Any,
+                name: str) -> Any:
+    """``name`` as seen from a loaded candidate: a global of its namespace, else the loaded
+    object itself when ``name`` is the candidate's name or the function's own ``__name__``.
+
+    LookupError says where the name was looked for when it is neither.
+    """
+    if name in namespace:
+        return namespace[name]
+    func = getattr(loaded, "py_func", loaded)
+    if name in {payload["name"], getattr(loaded, "__name__", None),
+                getattr(func, "__name__", None)}:
+        return loaded
+    if payload["kind"] == "callable":
+        raise LookupError(
+            f"{name!r} is neither the callable candidate ({payload['name']!r}) nor a global "
+            f"name its code uses (a pickled function carries only those): pass the function "
+            f"{name!r} itself, e.g. CallableCandidate({name}, name={name!r})")
+    raise LookupError(f"{Path(payload['path']).name} defines no {name!r}")
 
 
 def _import_path(path: Path) -> Any:
@@ -212,7 +244,7 @@ def _exec_notebook(path: Path, name: str, cells: list[tuple[int, str]], *,
         os.chdir(path.parent)  # learner code opens data files relative to the notebook
         if str(path.parent) not in sys.path:
             sys.path.insert(0, str(path.parent))
-    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+    namespace = vars(_notebook_module(path))
     errors: list[str] = []
     cell_dir = cache_dir("speed", "cells")
     for index, source in cells:
@@ -232,11 +264,54 @@ def _exec_notebook(path: Path, name: str, cells: list[tuple[int, str]], *,
     return namespace, namespace[name]
 
 
+def _notebook_module(path: Path) -> types.ModuleType:
+    """A fresh, empty module for a notebook's cells, registered in sys.modules.
+
+    Not a dict named "__main__": numba resolves a function's globals through
+    ``sys.modules[func.__module__]`` (object-mode blocks, ``numba.objmode``), which in a worker
+    is the worker's own __main__. A real module under a unique name makes those lookups find
+    the notebook's names. Re-running a notebook (check() again) replaces the entry.
+    """
+    digest = hashlib.sha1(str(path).encode(), usedforsecurity=False).hexdigest()[:10]
+    stem = re.sub(r"\W", "_", path.stem)
+    module = types.ModuleType(f"{_NOTEBOOK_MODULE}{stem}_{digest}")
+    sys.modules[module.__name__] = module
+    return module
+
+
+def _register_globals(func: Any) -> None:
+    """Worker side: make ``sys.modules[func.__module__]`` a module holding the globals of a
+    function pickled by value.
+
+    numba resolves the globals of object-mode code (``with numba.objmode(...)`` blocks)
+    through that entry, not through ``func.__globals__``. For notebook code it is
+    "__main__", which in a worker is the worker's own script; for a learner's module it is
+    missing. Replacing the worker's __main__ entry does not disturb the worker: its own
+    functions keep their globals. A copy suffices: objmode code reads the helpers it names.
+    A second function of the same module (a factory) adds its names, overwriting none.
+    """
+    name = getattr(func, "__module__", None)
+    globals_ = getattr(func, "__globals__", None)
+    if not name or globals_ is None:
+        return
+    module = sys.modules.get(name)
+    if not getattr(module, _PICKLED_GLOBALS, False):
+        if module is not None and name != "__main__":
+            return  # a real module the worker imported: numba finds the names there
+        module = types.ModuleType(name)
+        setattr(module, _PICKLED_GLOBALS, True)
+        sys.modules[name] = module
+    for key, value in globals_.items():
+        vars(module).setdefault(key, value)
+
+
 def _by_value_modules(func: Callable[..., Any]) -> list[Any]:
     target = getattr(func, "py_func", func)
     module = sys.modules.get(getattr(target, "__module__", None) or "")
     if module is None or module.__name__ == "__main__":
         return []  # cloudpickle already pickles __main__ by value
+    if module.__name__.startswith(_NOTEBOOK_MODULE):
+        return [module]  # notebook cells run here: no worker can import that module
     file = getattr(module, "__file__", None)
     if not file:
         return []

@@ -46,13 +46,15 @@ def compare_result(got: np.ndarray, type_name: str, want: np.ndarray, *, dtype: 
 
     ``strict`` (candidates and references) also requires an ndarray/numpy scalar type and,
     when ``dtype`` is given, exactly that dtype; the AI baseline is only checked for values.
+    Shapes must always match: a scalar (0-d, what a returned float becomes) is not an array
+    of one element, and the reverse.
     """
     if strict and not acceptable_type(type_name):
         return f"returned {type_name}, not a numpy array"
     if strict and dtype is not None and got.dtype != np.dtype(dtype):
         return f"returned dtype {got.dtype}, expected {np.dtype(dtype)}"
     if got.shape != want.shape:
-        return f"returned shape {got.shape}, expected {want.shape}"
+        return _shape_problem(got, type_name, want)
     if comparator is not None:
         return comparator(got, want)
     kind = "c" if "c" in (got.dtype.kind, want.dtype.kind) else "f"
@@ -61,10 +63,23 @@ def compare_result(got: np.ndarray, type_name: str, want: np.ndarray, *, dtype: 
     close = np.isclose(got_c, want_c, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return None
+    if got.ndim == 0:
+        return f"got {got_c.item()!r}, expected {want_c.item()!r} (rtol={rtol:g}, atol={atol:g})"
     bad = np.flatnonzero(~close.reshape(-1))
     first = int(bad[0])
-    index = np.unravel_index(first, got.shape) if got.ndim else ()
-    where = f" at index {index[0] if len(index) == 1 else index}" if got.ndim else ""
+    index = np.unravel_index(first, got.shape)
+    where = f" at index {index[0] if len(index) == 1 else index}"
     g, w = got_c.reshape(-1)[first].item(), want_c.reshape(-1)[first].item()
     return (f"{bad.size} of {got.size} values differ (rtol={rtol:g}, atol={atol:g}); "
             f"first{where}: got {g!r}, expected {w!r}")
+
+
+def _shape_problem(got: np.ndarray, type_name: str, want: np.ndarray) -> str:
+    # A scalar and an array of one element are different answers (callers do arithmetic
+    # with one and index the other), so neither is accepted in place of the other.
+    return (f"returned {_kind_of(got, type_name.removeprefix('builtins.'))}, expected "
+            f"{_kind_of(want, str(want.dtype))}")
+
+
+def _kind_of(value: np.ndarray, type_name: str) -> str:
+    return f"a scalar ({type_name})" if value.ndim == 0 else f"an array of shape {value.shape}"

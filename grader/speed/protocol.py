@@ -63,7 +63,11 @@ def recv_json(conn: Connection) -> dict[str, Any]:
 
 
 def decode_array(header: dict[str, Any], payload: bytes) -> np.ndarray:
-    """Rebuild a result array from its header and raw bytes, refusing non-numeric dtypes."""
+    """Rebuild a result array from its header and raw bytes, refusing non-numeric dtypes.
+
+    A scalar result (header shape ``[]``) comes back as a 0-d array of its dtype:
+    ``.item()`` gives the Python float/int/complex/bool again.
+    """
     try:
         dtype = np.dtype(str(header["dtype"]))
         shape = tuple(int(n) for n in header["shape"])
@@ -110,13 +114,16 @@ def result_to_wire(result: Any) -> tuple[dict[str, Any], Any]:
     """Turn a call's result into (header, raw bytes) for the parent.
 
     ndarrays and numpy/Python scalars become arrays; lists and tuples (an AI baseline often
-    returns a list of floats) are converted with ``np.asarray``. The header records the
-    original type so the parent can refuse lists where an ndarray is required. Anything
-    that does not become a numeric array gets ``{"error": ...}`` and no payload.
+    returns a list of floats) are converted with ``np.asarray``. A scalar becomes a 0-d
+    array (shape ``[]``) of its own dtype, so the parent can tell it from an array of one
+    element. The header records the original type so the parent can refuse lists where an
+    ndarray is required. Anything that does not become a numeric array gets
+    ``{"error": ...}`` and no payload.
     """
     kind = type(result).__module__ + "." + type(result).__qualname__
     try:
-        array = np.ascontiguousarray(np.asarray(result))
+        # Not np.ascontiguousarray: it returns at least 1-d, turning a float into shape (1,).
+        array = np.asarray(result, order="C")
     except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
         return {"type": kind, "error": f"cannot convert to an array: {exc!r}"}, None
     if array.dtype.kind not in _NUMERIC_KINDS or array.dtype.fields is not None:

@@ -58,6 +58,7 @@ class Worker:
         self.conn_in = conn_in
         self.conn_out = conn_out
         self.func: Any = None
+        self.payload: dict[str, Any] = {}
         self.namespace: dict[str, Any] = {}
         self.args: tuple[Any, ...] = ()
         self.result: Any = None
@@ -115,7 +116,8 @@ class Worker:
 
         _limit_address_space(request.get("address_space"))
         try:
-            self.namespace, self.func = load_payload(request["payload"])
+            self.payload = request["payload"]
+            self.namespace, self.func = load_payload(self.payload)
         except BaseException as exc:  # noqa: BLE001 - a broken candidate is a verdict
             self.reply({"ok": False, "error": _describe(exc),
                         "traceback": traceback.format_exc(limit=-4)[-2000:]})
@@ -140,17 +142,14 @@ class Worker:
 
     def simd(self, request: dict[str, Any]) -> None:
         from grader.simd import compiled_asm
+        from grader.speed.candidates import load_payload, lookup_name
 
         try:
             factory = None
             if request.get("factory") is not None:
-                from grader.speed.candidates import load_payload
-
                 factory = load_payload(request["factory"])[1]
-            if request["name"] not in self.namespace:
-                raise LookupError(f"the candidate's namespace has no {request['name']!r}")
-            info = compiled_asm(self.namespace[request["name"]], factory, request["size"],
-                                request["seed"])
+            kernel = lookup_name(self.payload, self.namespace, self.func, request["name"])
+            info = compiled_asm(kernel, factory, request["size"], request["seed"])
         except BaseException as exc:  # noqa: BLE001
             self.reply({"ok": False, "error": _describe(exc)})
             return
