@@ -2,20 +2,23 @@
 
 ``run_job`` takes plain data and returns plain data, so it runs the same in a local thread
 and on a dask worker on another machine (files travel as bytes, never as parent paths).
-Two sandboxed runs, in this order:
+Up to three sandboxed runs, in this order (1 is skipped when every grade cell is
+``kernel_only``, 2 when the assignment has no speed cells):
 
 1. verification: the student's cells in a sandboxed worker, driven over a Unix socket by
    the trusted verifier (a separate, unsandboxed interpreter that has never run student
    code) which re-runs every grade cell with the student's functions as data-only proxies;
 2. speed (only when the assignment has speed cells): grader.speed measures the student's
    functions in a sandbox of their own (grader/classgrade/speedcheck.py), as nbgrader's
-   TrustedSpeed step does in stock autograde, but never outside a sandbox;
+   TrustedSpeed step does in stock autograde (also sandboxed there);
 3. execution: the whole sanitized notebook in a sandboxed Jupyter kernel, as nbgrader runs
    it, for the outputs, feedback and the kernel's own verdict. The kernel is told that speed
    is measured outside it (``GRADER_SPEED_OUT_OF_KERNEL``), as TrustedSpeed tells it.
 
 Each run gets fresh scratch folders, so nothing the student leaves behind in one (say, the
-hidden tests its kernel saw in run 2) reaches the other. Nothing here touches the gradebook.
+hidden tests its kernel saw in run 3) reaches the other; native builds (Rust crates, Mojo)
+get their toolchains read-only and a private build folder (grader/native/sandboxing.py).
+Nothing here touches the gradebook.
 """
 
 from __future__ import annotations
@@ -203,7 +206,8 @@ def _execute(spec: JobSpec, base: Path, result: JobResult) -> None:
 
 
 def run_job(spec: JobSpec) -> JobResult:
-    """Verify then execute one submission; never raises (errors go into the result)."""
+    """Verify, measure, then execute one submission; never raises (errors go into the
+    result)."""
     start = time.monotonic()
     result = JobResult(spec.student, ran_on=f"{socket.gethostname()}:{os.getpid()}")
     try:
