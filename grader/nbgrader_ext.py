@@ -105,22 +105,10 @@ class TrustedSpeed(NbGraderPreprocessor):
         return Path(coursedir.format_path(folder, ".", assignment))
 
 
-def _files(folder: Path, cap: int = 32 * 1024 * 1024) -> dict[str, bytes]:
-    """The autograded folder's files but notebooks: restored from the source by nbgrader,
-    except those the course lets learners submit (exclude_overwriting)."""
-    files: dict[str, bytes] = {}
-    total = 0
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if (not path.is_file() or path.is_symlink() or path.suffix == ".ipynb"
-                or any(part in _SKIP for part in rel.parts)):
-            continue
-        data = path.read_bytes()
-        total += len(data)
-        if total > cap:
-            raise ValueError(f"the submission's files exceed {cap // (1024 * 1024)} MiB")
-        files[str(rel)] = data
-    return files
+def _files(folder: Path) -> dict[str, bytes]:
+    from grader.classgrade.course import read_tree
+
+    return read_tree(folder, _SKIP.__contains__, 32 * 1024 * 1024)
 
 
 # Build outputs and caches a kernel may leave beside the notebook, and the source's

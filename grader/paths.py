@@ -7,7 +7,10 @@ such file; then the assignment folder itself is the root, so progress is still k
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CONFIG_NAME = "nbgrader_config.py"
@@ -55,3 +58,16 @@ def state_file(start: Path | None = None) -> Path:
     root = find_course_root(start) or (start or Path.cwd()).resolve()
     override = os.environ.get("GRADER_STATE_FILE")
     return Path(override) if override else root / ".cache" / "grader" / "progress.json"
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (created with its folder): one process at
+    a time in a shared cache (a crate's target dir, a dependency store, a test fixture)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

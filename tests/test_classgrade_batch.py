@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from grader.paths import file_lock
 from tests.test_classgrade_support import (
     HONEST,
     MALFORMED,
@@ -21,7 +22,6 @@ from tests.test_classgrade_support import (
     gradebook_scores,
     hidden_test_lines,
     load_json,
-    locked,
     new_course,
     submit,
 )
@@ -51,7 +51,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple[Pa
     base = tmp_path_factory.getbasetemp()
     base = base if worker_id == "master" else base.parent
     course = base / "classgrade-batch"
-    with locked(base / "classgrade-batch.lock"):
+    with file_lock(base / "classgrade-batch.lock"):  # one xdist worker builds it
         done = course / "done.json"
         if not done.exists():
             new_course(course, quick_speed=True)

@@ -3,12 +3,9 @@ throw-away nbgrader course with golden submissions. Holds no tests itself."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -90,17 +87,6 @@ def gradebook_scores(course: Path) -> dict[str, dict[str, float]]:
         for sub in gb.assignment_submissions(A):
             out[sub.student_id] = {g.name: float(g.score) for g in sub.notebooks[0].grades}
     return out
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """One pytest-xdist worker builds a shared fixture, the others wait and reuse it."""
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def load_json(path: Path) -> dict:

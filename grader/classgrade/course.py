@@ -48,6 +48,7 @@ class Course:
     kernel_only: frozenset[str] = frozenset()  # grade cells the verifier does not re-run
     toolchains: tuple[str, ...] = ()  # native toolchains the sandbox must offer
     keep_submitted: frozenset[str] = frozenset()  # nbgrader's Autograde.exclude_overwriting
+    trusted_files: dict[str, bytes] = field(default_factory=dict)  # what sandboxes may read
 
     @property
     def db_url(self) -> str:
@@ -89,7 +90,7 @@ class Course:
 
     def submitted_files(self, student: str) -> dict[str, bytes]:
         """The submission's non-notebook files (ignore patterns applied, size capped)."""
-        return _read_tree(self.submitted_dir(student), self.ignored, MAX_SUBMITTED_BYTES)
+        return read_tree(self.submitted_dir(student), self.ignored, MAX_SUBMITTED_BYTES)
 
     def graded_files(self, student: str) -> dict[str, bytes]:
         """The autograded folder's files as nbgrader makes it: the submitted files, then the
@@ -100,7 +101,7 @@ class Course:
     def digest(self, student: str) -> str:
         """Fingerprint of a submission and of the source it is graded against."""
         h = hashlib.sha256()
-        for rel, data in sorted(_read_tree(self.submitted_dir(student), self.ignored,
+        for rel, data in sorted(read_tree(self.submitted_dir(student), self.ignored,
                                            None, notebooks=True).items()):
             h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
         h.update(json.dumps([self.notebook.locked, self.notebook.grade_cells],
@@ -108,8 +109,11 @@ class Course:
         return h.hexdigest()
 
 
-def _read_tree(folder: Path, ignored: Any, cap: int | None,
-               notebooks: bool = False) -> dict[str, bytes]:
+def read_tree(folder: Path, ignored: Any, cap: int | None,
+              notebooks: bool = False) -> dict[str, bytes]:
+    """Relative path -> bytes of the files under ``folder``: names ``ignored(name)`` rejects
+    (files and folders), symlinks and, unless ``notebooks``, .ipynb files left out;
+    ValueError once the total passes ``cap`` bytes."""
     files: dict[str, bytes] = {}
     total = 0
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -156,13 +160,18 @@ def open_course(root: Path, assignment: str, db_url: str | None = None) -> Cours
             order=tuple(c.name for c in nb.source_cells),
         )
     source_dir = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
-    files = _read_tree(source_dir, lambda n: any(fnmatch.fnmatch(n, p) for p in
+    files = read_tree(source_dir, lambda n: any(fnmatch.fnmatch(n, p) for p in
                                                  coursedir.ignore), None)
     keep = config.Autograde.get("exclude_overwriting", {})
     keep = keep.get(assignment, []) if isinstance(keep, dict) else []
     course = Course(root, assignment, config, coursedir, source, files,
                     keep_submitted=frozenset(keep))
     _read_metadata(course, source_dir)
+    # The source's versions of files learners edit are model solutions: never shown to a
+    # sandbox, even read-only (the release's instead).
+    from grader.classgrade.speedcheck import trusted_inputs
+
+    course.trusted_files = trusted_inputs(files, course.release_dir(), course.keep_submitted)
     return course
 
 

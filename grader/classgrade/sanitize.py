@@ -18,7 +18,6 @@ from nbformat import NotebookNode
 
 from grader.classgrade.course import Course
 from grader.classgrade.job import JobSpec
-from grader.classgrade.speedcheck import trusted_inputs
 
 
 class SubmissionError(ValueError):
@@ -140,10 +139,7 @@ def build_spec(course: Course, student: str, nb: NotebookNode, **options: Any) -
     return JobSpec(student=student, notebook_name=f"{course.notebook.name}.ipynb",
                    notebook=nbformat.writes(nb), worker_notebook=nbformat.writes(worker_nb),
                    verify_spec={"cells": cells}, files=files,
-                   # The source's versions of files learners edit are model solutions:
-                   # never shown to a sandbox, even read-only (the release's instead).
-                   trusted_files=trusted_inputs(course.source_files, course.release_dir(),
-                                                course.keep_submitted),
+                   trusted_files=course.trusted_files,
                    speed_ids=sorted(course.speed_ids), toolchains=course.toolchains,
                    **options)
 

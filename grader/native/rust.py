@@ -26,7 +26,6 @@ stays in the project as above):
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -52,6 +51,7 @@ from grader.native.cargo_errors import (
     strip_ansi,
     tail,
 )
+from grader.paths import file_lock
 
 BUILD_TIMEOUT_S = 1800.0
 CACHE_ENV = "GRADER_CARGO_CACHE"
@@ -170,14 +170,8 @@ def _environment_signature() -> str:
 @contextmanager
 def _crate_lock(cache: Path, package: str) -> Iterator[None]:
     """One build per target dir at a time, including the copy of the artifact after cargo."""
-    locks = cache / "locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    with open(locks / f"{package}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(cache / "locks" / f"{package}.lock"):
+        yield
 
 
 def _run(

@@ -46,7 +46,6 @@ Reuse needs the registry at the path the store was built with: with a per-run CA
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import hashlib
 import os
@@ -55,8 +54,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +69,7 @@ from grader.native.rust import (
     cargo_env,
     read_crate,
 )
+from grader.paths import file_lock
 
 SUPPORTED = frozenset({"rust", "mojo"})
 STORE_VERSION = "3"
@@ -260,17 +259,6 @@ def _store_key(crates: list[Path], toolchain: Path, home: Path) -> str:
     return digest.hexdigest()[:20]
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def prebuild_dependencies(crates: Iterable[Path], *, toolchain: Path | None = None,
                           store_root: Path | None = None) -> Path:
     """The store of compiled dependencies of ``crates`` (trusted!): one target dir per
@@ -294,7 +282,7 @@ def prebuild_dependencies(crates: Iterable[Path], *, toolchain: Path | None = No
     store = root / key
     if (store / _COMPLETE).is_file():
         return store
-    with _locked(root / f"{key}.lock"):
+    with file_lock(root / f"{key}.lock"):
         if (store / _COMPLETE).is_file():
             return store  # another process built it while we waited
         with tempfile.TemporaryDirectory(dir=root, prefix=f".{key}-") as tmp:
