@@ -299,6 +299,24 @@ def test_extension_candidate_needs_a_compiled_module(tmp_path):
         extension_candidate(fake, SOLUTION / "speed.py", "driver_mean_var", "f")  # type: ignore
 
 
+def test_speed_driver_reports_made_up_names_as_wrong_answers():
+    """A lookup that returns a name no row has ("ada", an int, "05") must come out as a wrong
+    answer in the speed engine, not as a ValueError inside the trusted driver."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("speed05", SOLUTION / "speed.py")
+    speed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(speed)  # type: ignore[union-attr]
+    answers = {0: "0", 1: "ada", 2: 2, 3: "03", 4: None, 5: "٣", 6: "6"}
+    fake = SimpleNamespace(UserTable=lambda rows: rows,
+                           lookup=lambda table, uid: answers[uid])
+    run = speed.driver_get_user_name(fake, "lookup")
+    import numpy as np
+
+    got = run([(0, "0")], np.arange(7, dtype=np.uint64))
+    assert got.tolist() == [0, -2, -2, -2, -1, -2, 6]
+
+
 # ----------------------------------------------------------------------------- slow: builds
 
 

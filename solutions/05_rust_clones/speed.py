@@ -62,11 +62,21 @@ def driver_get_user_name(module: ModuleType, function: str) -> Callable[..., np.
         table = table_type(rows)
         out = np.empty(len(wanted), dtype=np.int64)
         for k, uid in enumerate(wanted.tolist()):
-            found = lookup(table, uid)
-            out[k] = -1 if found is None else int(found)
+            out[k] = _row_number(lookup(table, uid))
         return out
 
     return run
+
+
+def _row_number(found: object) -> int:
+    """The row number a returned name stands for: -1 for None, -2 for anything that is not
+    one of the table's names (a row number written the canonical way), so a made-up or
+    wrongly typed answer is reported as a wrong answer instead of crashing the driver."""
+    if found is None:
+        return -1
+    if isinstance(found, str) and found.isdecimal() and found == str(int(found)):
+        return int(found)
+    return -2
 
 
 def ai_get_user_name(rows: list[tuple[int, str]], wanted: np.ndarray) -> np.ndarray:
