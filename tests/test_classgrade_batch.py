@@ -123,7 +123,7 @@ def test_adversarial_submission_is_contained_and_scores_nothing_it_cheated(grade
     if name == "patched_timers":  # only the looping function's cells are lost
         assert {g for g, s in scores.items() if s == 0} == {
             "normalize_values", "normalize_edge_cases", "normalize_integers", "normalize_speed"}
-    if name == "memoize_peek":  # the peeked answer passes in the kernel, not in the verifier
+    if name == "memoize_peek":  # the peeked answer would pass in a kernel, not in the verifier
         assert scores["group_sums_values"] == 0
         assert verifier_zeroed(course, student) == {"group_sums_values"}
     if name == "read_solutions":

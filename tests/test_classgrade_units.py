@@ -379,14 +379,6 @@ def test_pipeline_replaces_execute_and_trusted_speed_only():
                                                        SaveAutoGrades)] == [1, 1, 0, 0]
 
 
-def test_template_check_cells_are_not_sent_to_the_verifier_worker():
-    from grader.classgrade.sanitize import _display_only
-
-    assert _display_only('check("normalize")') and _display_only("hint('x')")
-    assert not _display_only("check(normalize)") and not _display_only("x = check('a')")
-    assert not _display_only("def f(:") and not _display_only("sanity_check('a')")
-
-
 def test_the_verifier_never_builds_native_code(monkeypatch, tmp_path):
     from grader.native import mojo, rust
 
@@ -395,3 +387,14 @@ def test_the_verifier_never_builds_native_code(monkeypatch, tmp_path):
         rust.build_crate(tmp_path)
     with pytest.raises(RuntimeError, match="kernel_only"):
         mojo.build(tmp_path / "x.mojo")
+
+
+def test_per_submission_processes_skip_jsonschemas_slow_import():
+    """rfc3987_syntax builds ~35 parsers at import (~3 s of CPU); every sandboxed process of
+    every submission paid it once (jsonschema#1428). None of them may import it."""
+    code = ("import sys\nimport grader.classgrade.execute, grader.classgrade.speedcheck\n"
+            "import grader.classgrade.worker, grader.classgrade.verify, grader.speed.worker\n"
+            "print(sys.modules.get('rfc3987_syntax', 'absent'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out in ("None", "absent"), out

@@ -11,17 +11,20 @@ Per submission, in this order (one module per step):
    per-submission error; nbgrader's sanitize preprocessors with ``add_missing_cells``;
    cell roles for the verifier, trusted sources taken from the gradebook.
 2. ``job`` (thread or dask worker; student code only inside ``grader.sandbox``):
-   ``verify`` re-runs the grade cells out of process against the sandboxed ``worker``;
+   ``verify`` runs the grade cells out of process against the sandboxed ``worker``, and
+   ``capture`` records every cell's outputs on the way (the executed notebook);
    ``speedcheck`` measures speed cells in a sandbox of their own (what the course's
-   TrustedSpeed step does in stock autograde, which runs student code unsandboxed);
-   then ``execute`` runs the notebook in a sandboxed kernel as nbgrader would.
+   TrustedSpeed step does in stock autograde, sandboxed there too); only when the
+   assignment has ``kernel_only`` cells does ``execute`` also run the notebook in a
+   sandboxed kernel as nbgrader would, for those cells' verdicts.
 3. ``journal`` (parent): the result is saved before anything is written.
 4. ``gradebook`` (parent, one at a time): outputs merged onto the parent's copy, verifier
    verdicts and speed verdicts applied (in TrustedSpeed's place, right after Execute),
    nbgrader's remaining autograde preprocessors, one transaction.
 5. ``feedback`` (parent): nbgrader's generate_feedback with hidden tests redacted.
 
-A grade cell scores only if it passes in the kernel *and* in the verifier.
+A grade cell scores only if it passes in the verifier (and, when a kernel ran, in the
+kernel too); a ``kernel_only`` cell is graded from the sandboxed kernel alone.
 """
 
 from typing import Any

@@ -26,10 +26,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
-from nbformat import NotebookNode
+# nbformat imports jsonschema, which imports rfc3987_syntax eagerly; that module builds ~35
+# Earley parsers at import, about 3 s of CPU in every sandboxed execution here (reported as
+# jsonschema#1428, still so in 4.26). Notebook schemas use no "iri" format, so this short-lived
+# process goes without that one checker: jsonschema skips a checker whose import fails.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import DeadKernelError  # noqa: E402
+from nbformat import NotebookNode  # noqa: E402
+
+from grader.classgrade.capture import TRUNCATED  # noqa: E402
 
 # What nbgrader's Execute appends when a cell times out (its error_on_timeout default).
 TIMEOUT_ERROR = {
@@ -38,7 +46,6 @@ TIMEOUT_ERROR = {
     "traceback": ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"],
 }
 NOT_RUN_ENAME = "GraderNoReport"
-_TRUNCATED = "\n[grader: output of this cell truncated at {cap} bytes]\n"
 
 
 def is_grade_cell(cell: NotebookNode) -> bool:
@@ -73,7 +80,7 @@ class CappedClient(NotebookClient):
         size = len(json.dumps(msg.get("content", {}), default=str))
         self._used[cell_index] = used + size
         if used + size > self.output_cap:
-            note = _TRUNCATED.format(cap=self.output_cap)
+            note = TRUNCATED.format(cap=self.output_cap)
             out = nbformat.v4.new_output("stream", name="stdout", text=note)
             outs.append(out)
             self._used[cell_index] = self.output_cap + 1

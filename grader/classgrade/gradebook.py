@@ -31,11 +31,10 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 
+from grader.classgrade.capture import VERIFY_NOTE
 from grader.classgrade.course import Course
 from grader.classgrade.execute import is_grade_cell, mark_unreported
 from grader.classgrade.sanitize import resources
-
-VERIFY_NOTE = "(re-checked outside the notebook's kernel, where student code cannot reach)"
 
 
 def merge(nb: NotebookNode, executed_text: str | None) -> tuple[NotebookNode, list[str]]:

@@ -3,11 +3,13 @@
 ``run_job`` takes plain data and returns plain data, so it runs the same in a local thread
 and on a dask worker on another machine (files travel as bytes, never as parent paths).
 Up to three sandboxed runs, in this order (1 is skipped when every grade cell is
-``kernel_only``, 2 when the assignment has no speed cells):
+``kernel_only``, 2 when the assignment has no speed cells, 3 when no cell is kernel_only:
+then the outputs recorded in run 1 make the executed notebook, ``single_run``):
 
 1. verification: the student's cells in a sandboxed worker, driven over a Unix socket by
    the trusted verifier (a separate, unsandboxed interpreter that has never run student
-   code) which re-runs every grade cell with the student's functions as data-only proxies;
+   code) which runs every grade cell with the student's functions as data-only proxies,
+   recording every cell's outputs (grader/classgrade/capture.py);
 2. speed (only when the assignment has speed cells): grader.speed measures the student's
    functions in a sandbox of their own (grader/classgrade/speedcheck.py), as nbgrader's
    TrustedSpeed step does in stock autograde (also sandboxed there);
@@ -44,6 +46,9 @@ MAX_RESULT_BYTES = 64 * MiB
 # under stock autograde's TrustedSpeed.
 TRUSTED_SPEED_ENV = TRUSTED_ENV
 PACKAGE_DIR = Path(grader.__file__).resolve().parent
+# What the student's code sees, in the kernel and in the verification worker alike:
+# nbgrader's marker (check() then leaves testing to the grade cells) and TrustedSpeed's.
+KERNEL_ENV = {"NBGRADER_EXECUTION": "autograde", TRUSTED_SPEED_ENV: "1"}
 
 
 @dataclass
@@ -59,6 +64,9 @@ class JobSpec:
     trusted_files: dict[str, bytes] = field(default_factory=dict)  # verifier's folder
     speed_ids: list[str] = field(default_factory=list)  # grade cells grader.speed measures
     toolchains: tuple[str, ...] = ()  # native toolchains (assignment.toml) the sandbox offers
+    # One run (no execution phase): the verification's recorded outputs make the executed
+    # notebook. Set when every grade cell is verified, i.e. the assignment has no kernel_only.
+    single_run: bool = False
     cell_timeout: int = 180
     timeout: float = 900.0  # wall clock per sandboxed run
     output_cap: int = 1 * MiB
@@ -121,7 +129,8 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
     work = _folder(base / "verify-work", spec.files)
     trusted = _folder(base / "verify-trusted", spec.trusted_files, mode=0o700)
     (trusted / "spec.json").write_text(json.dumps(
-        {**spec.verify_spec, "cell_timeout": spec.cell_timeout, "deadline": spec.timeout}))
+        {**spec.verify_spec, "cell_timeout": spec.cell_timeout, "deadline": spec.timeout,
+         "outputs": spec.single_run, "output_cap": spec.output_cap}))
     sock_path = rpc / "sock"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(sock_path))
@@ -141,10 +150,10 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
                                          _trusted_here(spec, base))
         sandboxed = run_sandboxed(
             [sys.executable, "-m", "grader.classgrade.worker",
-             str(ro / "worker.ipynb"), str(sock_path)],
+             str(ro / "worker.ipynb"), str(sock_path), str(spec.output_cap)],
             workdir=work, readable=[PACKAGE_DIR, ro, rpc, *native.readable],
-            writable=[work, *native.writable], limits=spec.limits, env=dict(native.env),
-            timeout=spec.timeout)
+            writable=[work, *native.writable], limits=spec.limits,
+            env={**native.env, **KERNEL_ENV}, timeout=spec.timeout)
         _note(result, sandboxed, "verification")
         _unblock(sock_path)  # a worker that never connected: let the verifier give up now
         harness.wait(timeout=spec.timeout + 30)
@@ -160,6 +169,27 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
     result.verdicts = data["verdicts"]
     if data.get("broken"):
         result.problems.append(f"verification: {data['broken']}")
+    if spec.single_run:
+        result.executed = executed_notebook(spec.notebook, data.get("outputs") or {})
+
+
+def executed_notebook(notebook: str, outputs: dict[str, list[dict[str, Any]]]) -> str:
+    """The sanitized notebook with each run cell's recorded outputs, numbered in run order
+    as a kernel numbers them. The outputs stay untrusted: the parent validates them."""
+    nb = json.loads(notebook)
+    count = 0
+    for index, cell in enumerate(nb["cells"]):
+        if cell.get("cell_type") != "code":
+            continue
+        cell["outputs"], cell["execution_count"] = [], None
+        if str(index) in outputs:
+            count += 1
+            cell["execution_count"] = count
+            cell["outputs"] = outputs[str(index)]
+            for output in cell["outputs"]:
+                if isinstance(output, dict) and output.get("output_type") == "execute_result":
+                    output["execution_count"] = count
+    return json.dumps(nb)
 
 
 def _unblock(sock_path: Path) -> None:
@@ -189,7 +219,7 @@ def _execute(spec: JobSpec, base: Path, result: JobResult) -> None:
     native = speedcheck.native_paths(spec.toolchains, base / "execute-native",
                                      _trusted_here(spec, base))
     readable, writable = [PACKAGE_DIR, *native.readable], [work, *native.writable]
-    env = {**native.env, TRUSTED_SPEED_ENV: "1"}
+    env = {**native.env, **KERNEL_ENV}
     sandboxed = run_sandboxed(
         [sys.executable, "-m", "grader.classgrade.execute", spec.notebook_name,
          ".executed.ipynb", "--timeout", str(spec.cell_timeout),
@@ -216,8 +246,10 @@ def run_job(spec: JobSpec) -> JobResult:
             base.chmod(0o755)
             for name, phase in (("verify", _verify), ("speed", _speed), ("execute", _execute)):
                 if (name == "speed" and not spec.speed_ids) or \
-                        (name == "verify" and not _verified(spec)):
-                    continue  # nothing to measure, or every grade cell is kernel_only
+                        (name == "verify" and not _verified(spec)) or \
+                        (name == "execute" and spec.single_run):
+                    continue  # nothing to measure, every grade cell is kernel_only, or the
+                    # verification already recorded the executed notebook
                 begin = time.monotonic()
                 phase(spec, base, result)
                 result.phases[name] = round(time.monotonic() - begin, 2)

@@ -9,7 +9,6 @@ their trusted source is taken from the gradebook, never from the submission's me
 
 from __future__ import annotations
 
-import ast
 import copy
 from typing import Any
 
@@ -106,22 +105,10 @@ def roles(course: Course, nb: NotebookNode) -> list[dict[str, Any]]:
                     "grade" if gid in course.notebook.grade_cells else "locked")
             out.append({"role": role, "index": index, "grade_id": gid,
                         "source": course.notebook.locked[gid]})
-        elif not _display_only(cell.source):
+        else:  # template cells like check("normalize") too: quick under autograde (check()
+            # leaves testing to the grade cells), and their output belongs in the feedback
             out.append({"role": "student", "index": index})
     return out
-
-
-def _display_only(source: str) -> bool:
-    """A template cell like ``check("normalize")``: it only shows a table, so the verifier
-    skips it (if a student gave it side effects, skipping can only cost, never gain)."""
-    try:
-        body = ast.parse(source).body
-    except SyntaxError:
-        return False
-    return (len(body) == 1 and isinstance(body[0], ast.Expr)
-            and isinstance(call := body[0].value, ast.Call)
-            and isinstance(call.func, ast.Name) and call.func.id in ("check", "hint")
-            and all(isinstance(a, ast.Constant) for a in call.args) and not call.keywords)
 
 
 def build_spec(course: Course, student: str, nb: NotebookNode, **options: Any) -> JobSpec:
@@ -136,7 +123,9 @@ def build_spec(course: Course, student: str, nb: NotebookNode, **options: Any) -
         files = course.graded_files(student)
     except (OSError, ValueError) as exc:
         raise SubmissionError(str(exc)) from None
+    roles_used = {cell["role"] for cell in cells}
     return JobSpec(student=student, notebook_name=f"{course.notebook.name}.ipynb",
+                   single_run="grade" in roles_used and "kernel" not in roles_used,
                    notebook=nbformat.writes(nb), worker_notebook=nbformat.writes(worker_nb),
                    verify_spec={"cells": cells}, files=files,
                    trusted_files=course.trusted_files,

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 MARKER = "SPEED-VERDICTS "
 _PR_SET_DUMPABLE = 4
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # grader/, read-only in the sandbox
@@ -115,9 +113,13 @@ def _undumpable() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
 
 
+# Outputs are written as plain nbformat-v4 dicts, not with nbformat.v4.new_output: importing
+# nbformat imports jsonschema, whose eager rfc3987_syntax import builds ~35 Earley parsers
+# (about 3 s of CPU here, jsonschema#1428) in every sandboxed measurement. The parent
+# validates every output it takes (grader/classgrade/gradebook.py, _valid_outputs).
 def _error(name: str, value: str) -> dict[str, Any]:
-    return nbformat.v4.new_output("error", ename=name, evalue=value,
-                                  traceback=[f"{name}: {value}"])
+    return {"output_type": "error", "ename": name, "evalue": value,
+            "traceback": [f"{name}: {value}"]}
 
 
 def verdicts(trusted: Path, notebook: Path) -> dict[str, list[dict[str, Any]]]:
@@ -140,8 +142,8 @@ def verdicts(trusted: Path, notebook: Path) -> dict[str, list[dict[str, Any]]]:
             out[grade_id] = [_error("SpeedTestError", f"{type(exc).__name__}: {exc}")]
             continue
         view = SpeedView(exercise.name, report)
-        shown = nbformat.v4.new_output("display_data", data={
-            "text/plain": str(view), "text/html": view._repr_html_()})
+        shown = {"output_type": "display_data", "metadata": {},
+                 "data": {"text/plain": str(view), "text/html": view._repr_html_()}}
         out[grade_id] = [shown] if report.passed else [shown, _error("SpeedFailure",
                                                                        report.reason)]
     return out

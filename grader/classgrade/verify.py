@@ -7,7 +7,7 @@ cells restored from the gradebook, hidden tests included) in a fresh interpreter
 executes student code. Names the grade cells use but do not define (``normalize``...) are
 proxies: each call is sent, as data only (grader/classgrade/codec.py), to the sandboxed
 worker that runs the student's cells (grader/classgrade/worker.py), and its answer comes back
-as data. A grade cell scores only if it passes both here and in the kernel.
+as data. A grade cell scores only if it passes here (and in the kernel, when one runs).
 
 The verifier itself runs outside the sandbox (it is the instructor's code) but is given only
 data by the student side. Its time limits: each worker request is bounded by the cell
@@ -17,12 +17,17 @@ written off, failing every grade cell after it.
 
 SPEC (JSON): ``{"cells": [{"role": "student"|"locked"|"grade"|"speed"|"kernel", "index": i,
 "grade_id": ..., "source": trusted source}], "cell_timeout": s, "connect_timeout": s,
-"deadline": s}``. Speed cells are skipped here: grader/classgrade/speedcheck.py measures them.
+"deadline": s, "outputs": bool, "output_cap": bytes}``. Speed cells are skipped here:
+grader/classgrade/speedcheck.py measures them.
 Kernel cells (assignment.toml ``kernel_only``: machine-code checks, native builds) are skipped
 too: they need the learner's real objects, and native code is never built out here (this
 process sets ``GRADER_VERIFIER``, and grader.native refuses to build under it).
-OUT (JSON): ``{grade_id: {"passed": bool, "ename": str, "evalue": str}}`` for every grade
-cell of SPEC; a missing or broken worker fails them, never passes them.
+OUT (JSON): ``{"verdicts": {grade_id: {"passed": bool, "ename": str, "evalue": str}},
+"broken": why the worker was written off, "outputs": {cell index: [outputs]}}``, a verdict
+for every grade cell of SPEC (a missing or broken worker fails them, never passes them);
+with ``"outputs": true`` in SPEC, the outputs of every cell run, from which the parent
+builds the executed notebook without running the student's code a second time
+(grader/classgrade/capture.py).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import time
 import types
 from typing import Any
 
-from grader.classgrade import codec
+from grader.classgrade import capture, codec
 
 _INTERRUPT_GRACE = 10.0
 # Set in this process: a grade cell that would build the learner's native code here (outside
@@ -166,36 +171,41 @@ def _bind_student_names(code: types.CodeType, ns: dict, trusted: set[str],
     return bound
 
 
-def verify(spec: dict[str, Any], link: WorkerLink) -> dict[str, dict[str, Any]]:
-    """Run SPEC's cells in order; the verdict of every grade cell (failed unless it ran)."""
+def verify(spec: dict[str, Any], link: WorkerLink,
+           outputs: dict[str, list[dict[str, Any]]] | None = None
+           ) -> dict[str, dict[str, Any]]:
+    """Run SPEC's cells in order; the verdict of every grade cell (failed unless it ran).
+    ``outputs``, when given, receives every run cell's notebook outputs by cell index: the
+    student's cells as the worker recorded them, grade cells as they ran here."""
     timeout = float(spec.get("cell_timeout", 180))
+    cap = int(spec.get("output_cap", 1 << 20))
     link.grace = min(_INTERRUPT_GRACE, timeout)
     ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     trusted: set[str] = set()
     verdicts: dict[str, dict[str, Any]] = {}
+    shown = outputs if outputs is not None else {}
     for cell in spec["cells"]:
-        role = cell["role"]
+        role, index = cell["role"], str(cell["index"])
         if role in ("student", "locked"):
-            try:
-                link.request({"op": "run", "index": cell["index"]}, timeout)
-            except (WorkerGone, TimeoutError):
-                pass  # the grade cells that need it will say so
+            shown[index] = _run_student(link, cell["index"], timeout, cap)
         if role not in ("locked", "grade"):
             continue
         for name in set(ns) - trusted - {"__name__", "__builtins__"}:
             del ns[name]  # student values are looked up afresh for every trusted cell
+        filename = f"<grade cell {cell.get('grade_id')}>"
         try:
-            code = compile(cell["source"], f"<grade cell {cell.get('grade_id')}>", "exec")
+            code = compile(cell["source"], filename, "exec")
         except SyntaxError as exc:
-            code, error = None, exc
+            code, error, cell_outputs = None, exc, [_error_output(exc)]
         if code is not None:
             student = _bind_student_names(code, ns, trusted, link, timeout)
             link.cell_deadline = time.monotonic() + timeout
-            error = _run(code, ns)
+            error, cell_outputs = capture.run_trusted(cell["source"], filename, ns, cap)
             link.cell_deadline = link.deadline
             # What the trusted cell bound itself (imports, helpers) survives to later cells.
             trusted |= {n for n, v in ns.items() if n not in student or v is not student[n]}
         if role == "grade":
+            shown[index] = cell_outputs
             verdicts[cell["grade_id"]] = (
                 {"passed": True, "ename": "", "evalue": ""} if error is None else
                 {"passed": False, "ename": type(error).__name__,
@@ -203,14 +213,30 @@ def verify(spec: dict[str, Any], link: WorkerLink) -> dict[str, dict[str, Any]]:
     return verdicts
 
 
-def _run(code: types.CodeType, ns: dict) -> BaseException | None:
+def _run_student(link: WorkerLink, index: int, timeout: float, cap: int
+                 ) -> list[dict[str, Any]]:
+    """Run a student cell in the worker; its outputs (untrusted data, size-checked here,
+    validated by the parent), or the error a kernel's executor would have recorded."""
     try:
-        exec(code, ns)
-    except BaseException as exc:  # a failing test is data here, whatever it raised
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
-            return RuntimeError(f"grade cell stopped: {exc!r}")
-        return exc
-    return None
+        reply = link.request({"op": "run", "index": index}, timeout)
+    except TimeoutError:  # what nbgrader's Execute records for a cell that never finished
+        return [{"output_type": "error", "ename": "CellTimeoutError", "evalue": "",
+                 "traceback": [f"CellTimeoutError: no reply within {timeout:g} s"]}]
+    except WorkerGone as exc:  # the grade cells that need this cell will say so
+        return [{"output_type": "error", "ename": "GraderNoReport", "evalue": str(exc),
+                 "traceback": [f"GraderNoReport: {exc}"]}]
+    outputs = reply.get("outputs")
+    if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs) \
+            or len(json.dumps(outputs)) > cap + 64 * 1024:
+        return [{"output_type": "stream", "name": "stdout",
+                 "text": "[grader: this cell's outputs came back malformed or too large]\n"}]
+    return outputs
+
+
+def _error_output(error: BaseException) -> dict[str, Any]:
+    name, text = type(error).__name__, str(error)
+    return {"output_type": "error", "ename": name, "evalue": text,
+            "traceback": [f"{name}: {text}"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,11 +257,13 @@ def main(argv: list[str] | None = None) -> int:
         link = WorkerLink(conn, deadline)
     except OSError as exc:
         link = WorkerLink(None, deadline, f"the student's code never started ({exc!r})")
-    verdicts = verify(spec, link)
+    outputs: dict[str, list[dict[str, Any]]] = {}
+    verdicts = verify(spec, link, outputs)
     link.close()
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
-        json.dump({"verdicts": verdicts, "broken": link.broken}, f)
+        json.dump({"verdicts": verdicts, "broken": link.broken,
+                   "outputs": outputs if spec.get("outputs") else {}}, f)
     os.replace(tmp, args.out)
     return 0
 

@@ -1,10 +1,11 @@
-"""``python -m grader.classgrade.worker NOTEBOOK SOCKET``: the student's side of verification.
+"""``python -m grader.classgrade.worker NOTEBOOK SOCKET [CAP]``: the student's side of verification.
 
 Runs *inside* the sandbox. NOTEBOOK is the sanitized submission with every grade cell's
 source removed by the parent, so hidden tests never reach this process. The trusted verifier
 (grader/classgrade/verify.py) drives it over the Unix socket SOCKET:
 
-* ``run``: execute cell N in an IPython shell (magics work as in a kernel);
+* ``run``: execute cell N in an IPython shell (magics work as in a kernel) and send back
+  its notebook outputs, at most CAP bytes (grader/classgrade/capture.py);
 * ``lookup``: is NAME a callable, a data value, or undefined in the student's namespace;
 * ``call``: call NAME with decoded arguments and send back the result or the exception,
   plus the arguments' final state (so "the input is not modified" checks still see a
@@ -27,6 +28,7 @@ import threading
 from typing import Any
 
 from grader.classgrade import codec
+from grader.classgrade.capture import ShellCapture
 
 _exit = os._exit  # bound before any student code runs, which may rebind os._exit
 
@@ -54,16 +56,15 @@ def _reader(sock: socket.socket, inbox: queue.Queue, main_ident: int) -> None:
             inbox.put(message)
 
 
-def _handle(shell: Any, cells: list[dict], message: dict) -> dict[str, Any]:
+def _handle(capture: ShellCapture, cells: list[dict], message: dict) -> dict[str, Any]:
     op = message.get("op")
-    ns = shell.user_ns
+    ns = capture.shell.user_ns
     if op == "run":
         index = int(message["index"])
         source = cells[index].get("source", "")
         if isinstance(source, list):
             source = "".join(source)
-        shell.run_cell(source, store_history=False)
-        return {"done": True}
+        return {"done": True, "outputs": capture.run(source)}
     if op == "lookup":
         name = str(message["name"])
         if name not in ns:
@@ -83,7 +84,7 @@ def _handle(shell: Any, cells: list[dict], message: dict) -> dict[str, Any]:
     raise ValueError(f"unknown op {op!r}")
 
 
-def serve(shell: Any, cells: list[dict], sock: socket.socket) -> None:
+def serve(capture: ShellCapture, cells: list[dict], sock: socket.socket) -> None:
     inbox: queue.Queue = queue.Queue()
     threading.Thread(target=_reader, args=(sock, inbox, threading.get_ident()),
                      daemon=True).start()
@@ -93,7 +94,7 @@ def serve(shell: Any, cells: list[dict], sock: socket.socket) -> None:
             if message.get("op") == "exit":
                 return
             try:
-                reply = _handle(shell, cells, message)
+                reply = _handle(capture, cells, message)
             except BaseException as exc:  # student code raises anything, even SystemExit
                 reply = {"exc": codec.encode_exception(exc)}
             reply["id"] = message.get("id")
@@ -106,7 +107,8 @@ def serve(shell: Any, cells: list[dict], sock: socket.socket) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    notebook, path = argv
+    notebook, path = argv[:2]
+    cap = int(argv[2]) if len(argv) > 2 else 1 << 20  # bytes of output per cell
     with open(notebook) as f:
         cells = json.load(f)["cells"]
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -117,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     config = Config()
     config.HistoryManager.enabled = False
     shell = InteractiveShell.instance(config=config)
-    _silence_output()
-    serve(shell, cells, sock)
+    capture = ShellCapture(shell, cap)
+    _silence_output()  # what the student prints is recorded by ``capture``, cell by cell
+    serve(capture, cells, sock)
     return 0
 
 
