@@ -31,9 +31,7 @@ Shims are named after their content under ``.cache/cargo/shims/`` (or
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -84,17 +82,9 @@ def extension_candidate(extension: ModuleType | BuiltExtension, driver: str | Pa
 
 
 def _load_driver(path: str) -> ModuleType:
-    digest = hashlib.sha1(path.encode(), usedforsecurity=False).hexdigest()[:10]
-    name = f"_speed_driver_{Path(path).stem}_{digest}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import the driver file {path}")
-    driver = importlib.util.module_from_spec(spec)
-    sys.modules[name] = driver
-    spec.loader.exec_module(driver)
-    return driver
+    from grader.speed.candidates import import_path
+
+    return import_path(Path(path), prefix="_speed_driver", siblings=False)
 
 
 def bind_driver(library: str, module_name: str, driver: str, factory: str,

@@ -184,7 +184,7 @@ def load_payload(payload: dict[str, Any], *, in_worker: bool = True) -> tuple[di
         # itself: `lookup_name` resolves the candidate's own names.
         return dict(getattr(func, "__globals__", {})), obj
     if kind == "module":
-        module = _import_path(Path(payload["path"]))
+        module = import_path(Path(payload["path"]))
         if not hasattr(module, name):
             raise LookupError(f"{payload['path']} defines no {name!r}")
         return vars(module), getattr(module, name)
@@ -214,18 +214,20 @@ def lookup_name(payload: dict[str, Any], namespace: dict[str, Any], loaded: Any,
     raise LookupError(f"{Path(payload['path']).name} defines no {name!r}")
 
 
-def _import_path(path: Path) -> Any:
+def import_path(path: Path, prefix: str = "_graded", siblings: bool = True) -> Any:
+    """The module in the file ``path``, imported once per process; ``siblings`` puts its
+    folder on sys.path (an exercise's helper modules). ImportError if it is not a module."""
     # A unique module name so two exercises' `solution.py` do not collide, registered in
     # sys.modules because dataclasses, pickling and numba's cache look modules up there.
     digest = hashlib.sha1(str(path).encode(), usedforsecurity=False).hexdigest()[:10]
-    module_name = f"_graded_{path.stem}_{digest}"
+    module_name = f"{prefix}_{path.stem}_{digest}"
     if module_name in sys.modules:
         return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
-    if str(path.parent) not in sys.path:
+    if siblings and str(path.parent) not in sys.path:
         sys.path.insert(0, str(path.parent))  # sibling helper modules of the exercise
     sys.modules[module_name] = module
     try:
