@@ -32,6 +32,12 @@ TRUNCATED = "\n[grader: output of this cell truncated at {cap} bytes]\n"
 VERIFY_NOTE = "(checked outside the notebook's kernel, where student code cannot reach)"
 
 
+def error_output(ename: str, evalue: str, *traceback: str) -> dict[str, Any]:
+    """An nbformat-v4 error output; its traceback is ``Name: message`` unless given."""
+    return {"output_type": "error", "ename": ename, "evalue": evalue,
+            "traceback": [str(line) for line in traceback] or [f"{ename}: {evalue}"]}
+
+
 class Recorder:
     """The outputs of one cell, in order, within a byte budget."""
 
@@ -68,12 +74,10 @@ class Recorder:
             self.outputs.append(output)
 
     def error(self, ename: str, evalue: str, traceback: list[str]) -> None:
-        output = {"output_type": "error", "ename": ename, "evalue": evalue,
-                  "traceback": [str(line) for line in traceback]}
+        output = error_output(ename, evalue, *traceback)
         if not self._fits(len(json.dumps(output))):
             # An error must survive a flood: it is what tells a failing cell from a quiet one.
-            output["traceback"] = [f"{ename}: {evalue}"[:2000]]
-            output["evalue"] = evalue[:2000]
+            output = error_output(ename, evalue[:2000])
         self.outputs.append(output)
 
     def clear(self) -> None:
@@ -150,7 +154,7 @@ def run_trusted(code_source: str, filename: str, ns: dict, cap: int
     try:
         tree = ast.parse(code_source, filename)
     except SyntaxError as exc:
-        recorder.error("SyntaxError", str(exc), [f"SyntaxError: {exc}"])
+        recorder.error("SyntaxError", str(exc), [f"SyntaxError: {exc}", VERIFY_NOTE])
         return exc, recorder.outputs
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     error: BaseException | None = None

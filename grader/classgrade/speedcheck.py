@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.classgrade.capture import error_output
+
 MARKER = "SPEED-VERDICTS "
 _PR_SET_DUMPABLE = 4
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # grader/, read-only in the sandbox
@@ -117,9 +119,6 @@ def _undumpable() -> None:
 # nbformat imports jsonschema, whose eager rfc3987_syntax import builds ~35 Earley parsers
 # (about 3 s of CPU here, jsonschema#1428) in every sandboxed measurement. The parent
 # validates every output it takes (grader/classgrade/gradebook.py, _valid_outputs).
-def _error(name: str, value: str) -> dict[str, Any]:
-    return {"output_type": "error", "ename": name, "evalue": value,
-            "traceback": [f"{name}: {value}"]}
 
 
 def verdicts(trusted: Path, notebook: Path) -> dict[str, list[dict[str, Any]]]:
@@ -139,13 +138,13 @@ def verdicts(trusted: Path, notebook: Path) -> dict[str, list[dict[str, Any]]]:
             candidate = candidate_for(assignment, exercise, notebook.parent, notebook)
             report = run_speed(setup, candidate, progress=False)
         except Exception as exc:  # the harness failing reads as an error, never a pass
-            out[grade_id] = [_error("SpeedTestError", f"{type(exc).__name__}: {exc}")]
+            out[grade_id] = [error_output("SpeedTestError", f"{type(exc).__name__}: {exc}")]
             continue
         view = SpeedView(exercise.name, report)
         shown = {"output_type": "display_data", "metadata": {},
                  "data": {"text/plain": str(view), "text/html": view._repr_html_()}}
-        out[grade_id] = [shown] if report.passed else [shown, _error("SpeedFailure",
-                                                                       report.reason)]
+        out[grade_id] = ([shown] if report.passed else
+                         [shown, error_output("SpeedFailure", report.reason)])
     return out
 
 

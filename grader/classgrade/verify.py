@@ -193,17 +193,16 @@ def verify(spec: dict[str, Any], link: WorkerLink,
         for name in set(ns) - trusted - {"__name__", "__builtins__"}:
             del ns[name]  # student values are looked up afresh for every trusted cell
         filename = f"<grade cell {cell.get('grade_id')}>"
-        try:
-            code = compile(cell["source"], filename, "exec")
-        except SyntaxError as exc:
-            code, error, cell_outputs = None, exc, [_error_output(exc)]
-        if code is not None:
-            student = _bind_student_names(code, ns, trusted, link, timeout)
-            link.cell_deadline = time.monotonic() + timeout
-            error, cell_outputs = capture.run_trusted(cell["source"], filename, ns, cap)
-            link.cell_deadline = link.deadline
-            # What the trusted cell bound itself (imports, helpers) survives to later cells.
-            trusted |= {n for n, v in ns.items() if n not in student or v is not student[n]}
+        try:  # compiled here only to learn the names it reads; run_trusted runs it
+            code: types.CodeType | None = compile(cell["source"], filename, "exec")
+        except SyntaxError:
+            code = None  # run_trusted reports it
+        student = _bind_student_names(code, ns, trusted, link, timeout) if code else {}
+        link.cell_deadline = time.monotonic() + timeout
+        error, cell_outputs = capture.run_trusted(cell["source"], filename, ns, cap)
+        link.cell_deadline = link.deadline
+        # What the trusted cell bound itself (imports, helpers) survives to later cells.
+        trusted |= {n for n, v in ns.items() if n not in student or v is not student[n]}
         if role == "grade":
             shown[index] = cell_outputs
             verdicts[cell["grade_id"]] = (
@@ -220,23 +219,16 @@ def _run_student(link: WorkerLink, index: int, timeout: float, cap: int
     try:
         reply = link.request({"op": "run", "index": index}, timeout)
     except TimeoutError:  # what nbgrader's Execute records for a cell that never finished
-        return [{"output_type": "error", "ename": "CellTimeoutError", "evalue": "",
-                 "traceback": [f"CellTimeoutError: no reply within {timeout:g} s"]}]
+        return [capture.error_output("CellTimeoutError", "",
+                                     f"CellTimeoutError: no reply within {timeout:g} s")]
     except WorkerGone as exc:  # the grade cells that need this cell will say so
-        return [{"output_type": "error", "ename": "GraderNoReport", "evalue": str(exc),
-                 "traceback": [f"GraderNoReport: {exc}"]}]
+        return [capture.error_output("GraderNoReport", str(exc))]
     outputs = reply.get("outputs")
     if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs) \
             or len(json.dumps(outputs)) > cap + 64 * 1024:
         return [{"output_type": "stream", "name": "stdout",
                  "text": "[grader: this cell's outputs came back malformed or too large]\n"}]
     return outputs
-
-
-def _error_output(error: BaseException) -> dict[str, Any]:
-    name, text = type(error).__name__, str(error)
-    return {"output_type": "error", "ename": name, "evalue": text,
-            "traceback": [f"{name}: {text}"]}
 
 
 def main(argv: list[str] | None = None) -> int:
