@@ -1,41 +1,59 @@
-"""How often does the speed grader get it wrong on a busy machine? (run on demand)
+"""How often is a speed verdict wrong on a busy machine? (run on demand, alone)
 
-For every speed exercise of every assignment: grade the model solution N times (it must
-pass) and the AI baseline N times (it must fail) while a bounded competing process keeps
-every core busy; print false fails, false passes, the reference's speedup and the seconds
-per verdict. For contrast, the same question answered by a naive timing (one call of each,
-wall clock, in this process) on the same machine.
+For every speed cell of every assignment in solutions/: grade the model solution N times (it
+must pass), the AI baseline N times and one honest-but-slow variant N times (both must
+fail), while a bounded competing load keeps both cores busy: one process spinning on the
+CPU and one streaming memory. Every verdict is a full `grader.speedtest.run_speed`, the same
+measurement a grade cell makes, with the candidate loaded the way grading loads a learner's
+(a notebook function, a kernel compiled alone, a Mojo file, a crate).
 
-    .venv/bin/python benchmarks/speed_verdicts.py            # 50 + 50 per exercise
-    .venv/bin/python benchmarks/speed_verdicts.py --quick    # 5 + 5, a CI smoke run
+    .venv/bin/python benchmarks/speed_verdicts.py              # 30 of each, every cell
+    .venv/bin/python benchmarks/speed_verdicts.py -n 5 --only 04_simd/sum_array
+
+Prints one row per cell and kind (threshold, false fails, false passes, median and min/max
+ratio, seconds per verdict) and the totals; exits 1 on any wrong verdict. The slow variants
+are in benchmarks/variants/; the Rust one is the golden "still clones" crate.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
-from grader.metadata import iter_assignments
+from grader.metadata import Assignment, Exercise, iter_assignments
 from grader.paths import course_root
-from grader.speed import NotebookCandidate
-from grader.speedtest import run_speed, setup_for
+from grader.speed import ModuleCandidate
+from grader.speed.kernels import KernelCandidate, kernel_module
+from grader.speedtest import candidate_for, run_speed, setup_for
 
-BUSY = "import time\nend = time.monotonic() + {s}\nwhile time.monotonic() < end: pass\n"
+HERE = Path(__file__).resolve().parent
+VARIANTS = HERE / "variants"
+GOLDEN_CRATES = HERE.parent / "tests" / "golden" / "05_rust_clones" / "still_clones"
+
+SPIN = "import time\nend = time.monotonic() + {s}\nwhile time.monotonic() < end: pass\n"
+STREAM = ("import time, numpy as np\nend = time.monotonic() + {s}\n"
+          "a = np.ones(8 << 20); b = np.empty_like(a)\n"  # 64 MB each: beyond every cache
+          "while time.monotonic() < end: np.copyto(b, a)\n")
 
 
 @contextmanager
-def competing_load(cores: int, seconds: float):
-    """Busy loops on every core, each ending by itself after ``seconds`` at the latest."""
-    procs = [subprocess.Popen([sys.executable, "-c", BUSY.format(s=seconds)])
-             for _ in range(cores)]
+def competing_load(seconds: float) -> Iterator[None]:
+    """One process spinning, one copying 64 MB arrays, each ending by itself after
+    ``seconds`` at the latest, and killed when the block ends."""
+    procs = [subprocess.Popen([sys.executable, "-c", code.format(s=seconds)])
+             for code in (SPIN, STREAM)]
     try:
         yield
     finally:
@@ -44,67 +62,125 @@ def competing_load(cores: int, seconds: float):
             proc.wait()
 
 
-def naive_ratio(setup, reference_func) -> float:
-    """One wall-clock call of each, in this process: what a simple grader would do."""
-    args = setup.inputs.load_here()(np.random.default_rng(), setup.spec.size)
-    baseline = setup.baseline.load_here()
-    start = time.perf_counter()
-    baseline(*args)
-    base = time.perf_counter() - start
-    start = time.perf_counter()
-    reference_func(*args)
-    return base / max(time.perf_counter() - start, 1e-9)
+@dataclass
+class Row:
+    cell: str
+    kind: str  # "model", "AI", "slow"
+    threshold: float
+    must_pass: bool
+    ratios: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    wrong: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, report: Any, seconds: float) -> None:
+        self.seconds.append(seconds)
+        if report.speedup is not None:
+            self.ratios.append(report.speedup)
+        if report.passed != self.must_pass:
+            self.wrong += 1
+            self.reasons.append(report.reason)
 
 
-def bench_exercise(root: Path, assignment, exercise, n: int) -> dict:
+def slow_variant(assignment: Assignment, exercise: Exercise, work: Path) -> Any:
+    """The honest-but-slow candidate of ``exercise``, loaded as a learner's would be."""
+    name = exercise.name
+    if assignment.name == "01_vectorization":
+        return ModuleCandidate(VARIANTS / "vectorization.py", name)
+    if name == "mojo_sum_array":
+        folder = work / "mojo_scalar"
+        folder.mkdir(exist_ok=True)
+        shutil.copy(VARIANTS / "mojo_scalar" / "sum_array.mojo", folder)
+        shutil.copy(assignment.folder / "numpy_buffer.mojo", folder)
+        return candidate_for(assignment, exercise, folder, folder / assignment.notebook)
+    if assignment.name == "04_simd":
+        source = (VARIANTS / "simd_scalar.py").read_text()
+        return KernelCandidate(kernel_module([source], name), name, "simd_scalar.py")
+    if assignment.name == "05_rust_clones":
+        folder = work / "still_clones"
+        if not folder.is_dir():
+            shutil.copytree(assignment.folder, folder,
+                            ignore=shutil.ignore_patterns("target", "solution_only"))
+            for crate in GOLDEN_CRATES.glob("*.rs"):
+                shutil.copy(crate, folder / "crates" / crate.stem / "src" / "lib.rs")
+        return candidate_for(assignment, exercise, folder, folder / assignment.notebook)
+    raise LookupError(f"no slow variant for {assignment.name}/{name}")
+
+
+def ai_candidate(setup: Any) -> Any:
+    """The AI baseline as a candidate; compiled alone when the test reuses inputs."""
+    if setup.spec.reuse:
+        return KernelCandidate.from_function(setup.baseline.load_here(), setup.exercise)
+    return setup.baseline
+
+
+def bench_cell(assignment: Assignment, exercise: Exercise, n: int,
+               work: Path) -> list[Row]:
     setup = setup_for(assignment, exercise, None)
-    reference = NotebookCandidate(assignment.folder / assignment.notebook, exercise.name)
-    ref_func = reference.load_here()
-    T = setup.spec.threshold
-    speedups, seconds, false_fail, false_pass, naive_wrong = [], [], 0, 0, 0
-    for _ in tqdm(range(n), desc=f"{exercise.name} (2 x {n} verdicts)", file=sys.stderr):
-        for who, candidate in (("reference", reference), ("baseline", setup.baseline)):
+    model = candidate_for(assignment, exercise, assignment.folder,
+                          assignment.folder / assignment.notebook)
+    kinds: list[tuple[str, Callable[[], Any], bool]] = [
+        ("model", lambda: model, True), ("AI", lambda: ai_candidate(setup), False),
+        ("slow", lambda: slow_variant(assignment, exercise, work), False)]
+    cell = f"{assignment.name}/{exercise.name}"
+    rows = [Row(cell, kind, setup.spec.threshold, must_pass) for kind, _, must_pass in kinds]
+    candidates = [make() for _, make, _ in kinds]
+    for _ in tqdm(range(n), desc=f"{cell} (3 x {n} verdicts)", file=sys.stderr):
+        for row, candidate in zip(rows, candidates, strict=True):  # interleaved in time
             start = time.monotonic()
             report = run_speed(setup, candidate, progress=False)
-            seconds.append(time.monotonic() - start)
-            if who == "reference":
-                speedups.append(report.speedup or 0.0)
-                false_fail += not report.passed
-            else:
-                false_pass += report.passed
-        naive = naive_ratio(setup, ref_func)
-        naive_wrong += naive < T  # the naive grader fails the model solution
-    return dict(exercise=f"{assignment.name}/{exercise.name}", T=T,
-                median=statistics.median(speedups), min=min(speedups),
-                false_fails=false_fail, false_passes=false_pass, n=n,
-                sec=statistics.mean(seconds), naive_false_fails=naive_wrong)
+            row.add(report, time.monotonic() - start)
+    return rows
+
+
+def print_table(rows: list[Row], n: int) -> None:
+    print(f"\nspeed verdicts under a competing load (one process spinning, one streaming "
+          f"memory), {n} of each kind per cell\n")
+    print(f"| {'speed cell':<28} | {'kind':<5} | {'threshold':>9} | {'false fails':>11} | "
+          f"{'false passes':>12} | {'median':>7} | {'min-max':>13} | {'s/verdict':>9} |")
+    print(f"|{'-' * 30}|{'-' * 7}|{'-' * 11}|{'-' * 13}|{'-' * 14}|{'-' * 9}|{'-' * 15}|"
+          f"{'-' * 11}|")
+    for r in rows:
+        fails = f"{r.wrong}/{len(r.seconds)}" if r.must_pass else "-"
+        passes = "-" if r.must_pass else f"{r.wrong}/{len(r.seconds)}"
+        if r.ratios:
+            median = f"{statistics.median(r.ratios):.2f}x"
+            spread = f"{min(r.ratios):.2f}-{max(r.ratios):.2f}x"
+        else:
+            median, spread = "n/a", "n/a"
+        print(f"| {r.cell:<28} | {r.kind:<5} | {r.threshold:>9g} | {fails:>11} | {passes:>12} |"
+              f" {median:>7} | {spread:>13} | {statistics.mean(r.seconds):>9.1f} |")
+    false_fails = sum(r.wrong for r in rows if r.must_pass)
+    false_passes = sum(r.wrong for r in rows if not r.must_pass)
+    verdicts = sum(len(r.seconds) for r in rows)
+    print(f"\ntotal: {verdicts} verdicts, {false_fails} false fails, {false_passes} false "
+          f"passes")
+    for r in rows:
+        for reason in r.reasons[:3]:
+            print(f"  wrong ({r.cell}, {r.kind}): {reason}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="5 + 5 verdicts per exercise")
-    parser.add_argument("-n", type=int, default=50, help="verdicts of each kind per exercise")
-    parser.add_argument("--only", help="an assignment (01_vectorization) or one exercise "
-                        "(01_vectorization/normalize)")
+    parser.add_argument("-n", type=int, default=30, help="verdicts of each kind per cell")
+    parser.add_argument("--only", help="an assignment (04_simd) or one cell (04_simd/dot)")
     args = parser.parse_args()
-    n = 5 if args.quick else args.n
+    if args.n < 1:
+        parser.error("-n must be at least 1")
     root = course_root()
-    rows = []
-    with competing_load(cores=2, seconds=4 * 3600):
-        for assignment in iter_assignments(root):
-            for exercise in assignment.exercises:
-                name = f"{assignment.name}/{exercise.name}"
-                if exercise.speed and args.only in (None, name, assignment.name):
-                    rows.append(bench_exercise(root, assignment, exercise, n))
-    print(f"\nspeed verdicts under a competing load on every core ({n} + {n} per exercise)")
-    print(f"{'exercise':<32} {'T':>4} {'ref median':>10} {'ref min':>8} {'false fail':>10} "
-          f"{'false pass':>10} {'s/verdict':>9} {'naive false fail':>16}")
-    for r in rows:
-        print(f"{r['exercise']:<32} {r['T']:>4g} {r['median']:>9.1f}x {r['min']:>7.1f}x "
-              f"{r['false_fails']:>6}/{r['n']:<3} {r['false_passes']:>6}/{r['n']:<3} "
-              f"{r['sec']:>9.1f} {r['naive_false_fails']:>12}/{r['n']:<3}")
-    bad = sum(r["false_fails"] + r["false_passes"] for r in rows)
-    return 1 if bad else 0
+    cells = [(a, e) for a in iter_assignments(root) for e in a.exercises
+             if e.speed and args.only in (None, a.name, f"{a.name}/{e.name}")]
+    if not cells:
+        parser.error(f"no speed cell matches {args.only!r}")
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="speed-verdicts-") as tmp, \
+            competing_load(seconds=6 * 3600):
+        for assignment, exercise in cells:
+            work = Path(tmp) / assignment.name
+            work.mkdir(exist_ok=True)
+            rows += bench_cell(assignment, exercise, args.n, work)
+    print_table(rows, args.n)
+    return 1 if any(r.wrong for r in rows) else 0
 
 
 if __name__ == "__main__":

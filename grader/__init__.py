@@ -16,11 +16,12 @@ from typing import Any
 __all__ = ["check", "hint", "assert_checks"]
 
 
-def check(exercise: str, obj: Any = None, /) -> Any:
-    """Run the public tests of ``exercise`` against the learner's object; see grader.checking."""
+def check(exercise: str, obj: Any = None, /, *, speed: bool = True) -> Any:
+    """Run the public tests of ``exercise`` against the learner's object; see grader.checking.
+    ``speed=False`` skips the timed tests for a quicker round."""
     from grader.checking import check as _check
 
-    return _check(exercise, obj, _caller_globals=_caller_namespace())
+    return _check(exercise, obj, speed=speed, _caller_globals=_caller_namespace())
 
 
 def hint(exercise: str, /) -> Any:

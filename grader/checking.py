@@ -47,10 +47,13 @@ def _root() -> Path | None:
     return find_course_root() or package_course_root()
 
 
-def check(exercise: str, obj: Any = None, *, _caller_globals: dict[str, Any] | None = None
-          ) -> CheckReport:
+def check(exercise: str, obj: Any = None, *, speed: bool = True,
+          _caller_globals: dict[str, Any] | None = None) -> CheckReport:
     """Run the public tests of ``exercise`` against ``obj`` (default: the learner's object
     of the same name in the notebook) and return a table of results.
+
+    ``speed=False`` skips the timed tests (speed, memory bandwidth), which start worker
+    processes and take seconds: for quick rounds while the answers are still wrong.
 
     Bad input: an unknown exercise name raises KeyError listing the known ones; a missing
     object is reported as a failing row, not an exception.
@@ -75,7 +78,12 @@ def check(exercise: str, obj: Any = None, *, _caller_globals: dict[str, Any] | N
         notes.append(f"No object named {wanted!r} is defined yet: run the cell that defines it.")
     suite = load_suite(assignment.folder)
     results: list[TestResult] = []
+    timed = set() if speed else timed_grade_ids(ex)
+    if timed:
+        notes.append(f"Not measured (speed=False): {', '.join(sorted(timed))}.")
     for grade_id in ex.points:
+        if grade_id in timed:
+            continue
         results += suite.run(grade_id, obj) if obj is not None else _not_defined(suite, grade_id)
     untested = [g for g in ex.points if not suite.tests_for(g)]
     if untested:
@@ -83,6 +91,13 @@ def check(exercise: str, obj: Any = None, *, _caller_globals: dict[str, Any] | N
     report = CheckReport(ex.name, ex.title, results, dict(ex.points), notes)
     progress.record_check(ex.name, report.passed, len(results))
     return report
+
+
+def timed_grade_ids(exercise: Any) -> set[str]:
+    """Grade cells of ``exercise`` that time code: its speed test and any other table of
+    assignment.toml that names a grade cell (the SIMD chapter's bandwidth test)."""
+    tables = [exercise.speed, *(v for v in exercise.extra.values() if isinstance(v, dict))]
+    return {t["grade_id"] for t in tables if isinstance(t.get("grade_id"), str)}
 
 
 def _not_defined(suite: TestSuite, grade_id: str) -> list[TestResult]:

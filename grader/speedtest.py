@@ -12,10 +12,18 @@ The exercise folder's ``speed.py`` names, for each exercise ``NAME``: ``make_NAM
     reference_margin = 1.2         # optional, default REFERENCE_MARGIN (see below)
 
 The model solution (the source notebook's function) is timed too when solutions/ is
-present, for the "against the reference" column. ``python -m grader dev-check`` fails an
-exercise whose reference does not reach ``reference_margin`` x its threshold. The default
-2.5 suits code that does less work (10x thresholds); a kernel limited by memory bandwidth,
-where the best possible gain is ~2x, states a smaller margin with the reason beside it.
+present, for the "against the reference" column.
+
+Thresholds are chosen so that the model solution reaches at least twice the threshold and
+the AI version and an honest-but-slow variant at most half of it, measured under load by
+``benchmarks/speed_verdicts.py`` (30 verdicts of each, one process spinning and one
+streaming memory beside them); the measured ranges are written next to each threshold.
+``python -m grader dev-check``, part of ``make test``, checks one measurement of the model
+against ``reference_margin`` x the threshold: the default REFERENCE_MARGIN (1.5) is what the
+model clears in every measured run even on a loaded machine, so the check catches a
+threshold set too high without ever flipping; the 2x claim itself lives in the benchmark. A
+speed test bound by memory bandwidth (the Mojo sum, whose inputs cannot be reused) states
+a smaller margin with its measurements beside it.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ SPEED_FILE = "speed.py"
 # the kernel skips its own untrusted, duplicate measurement. Kept here, not in nbgrader_ext:
 # importing that module imports nbformat, whose jsonschema import alone costs seconds.
 TRUSTED_ENV = "GRADER_SPEED_OUT_OF_KERNEL"
-REFERENCE_MARGIN = 2.5
+REFERENCE_MARGIN = 1.5
 _META_ONLY = {"grade_id", "reference_margin"}
 
 
@@ -90,13 +98,19 @@ def candidate_for(assignment: Assignment, exercise: Exercise, folder: Path,
                   notebook: Path) -> Any:
     """The code under test of ``exercise`` in a submission ``folder``: what speed.py's
     ``candidate_NAME(folder)`` returns when it defines one (code that is not a notebook
-    function, such as a Rust crate beside the notebook), else ``NAME`` from ``notebook``."""
+    function, such as a Rust crate beside the notebook); for a speed test that reuses
+    inputs (``reuse``), the numba kernel ``NAME`` compiled alone from the notebook's source
+    (grader/speed/kernels.py); else ``NAME`` from ``notebook``, its cells run in a worker.
+    A kernel that cannot be compiled alone raises KernelSourceError (a failed test)."""
     from grader.speed import ModuleCandidate, NotebookCandidate
+    from grader.speed.kernels import KernelCandidate
 
     hook = assignment.folder / SPEED_FILE
     try:
         make = ModuleCandidate(hook, f"candidate_{exercise.name}").load_here()
     except (FileNotFoundError, LookupError):
+        if exercise.speed.get("reuse"):
+            return KernelCandidate.from_notebook(notebook, exercise.name)
         return NotebookCandidate(notebook, exercise.name)
     return make(folder)
 
@@ -135,6 +149,13 @@ def assert_speed(exercise: str, func: Any) -> Any:
         return None
     assignment, ex = find_exercise(exercise, _root())
     setup = setup_for(assignment, ex, _root())
+    if setup.spec.reuse and not getattr(func, "stateless", False):
+        from grader.speed.kernels import KernelCandidate, KernelSourceError
+
+        try:  # the kernel as the grader will see it: its own source, compiled alone
+            func = KernelCandidate.from_function(func, ex.name)
+        except KernelSourceError as exc:
+            raise SpeedFailure(f"failed: {exc}", None) from None
     report = run_speed(setup, func)
     view = SpeedView(ex.name, report)
     if not report.passed:

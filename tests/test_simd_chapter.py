@@ -229,7 +229,8 @@ def test_unsolved_exercise_scores_zero_with_readable_messages(golden):
     zero(cells, set(POINTS))
     for gid in NUMBA_CELLS:  # the starter cell defines nothing
         assert any(words in cells[gid].message for words in
-                   ("is not defined", "does not define", "not implemented")), report(cells)
+                   ("is not defined", "does not define", "defines no kernel",
+                    "not implemented")), report(cells)
     if mojo.mojo_available():
         assert "not implemented" in cells["mojo_sum_values"].message, report(cells)
     for cell in cells.values():
@@ -248,14 +249,15 @@ def test_alternative_correct_solutions_score_full_marks(golden):
 def test_scalar_loops_and_the_articles_tail_bug(golden):
     cells = golden("scalar_and_article_tail")
     full(cells, {"sum_array_values", "dot_values", "sum_positive_values"})
-    # sum_positive's speed is not asserted: a branch-free scalar loop is legitimately ~1.2x
-    # faster than the AI's branchy one, close to the 1.3x bar; the SIMD cell is the verdict.
-    zero(cells, {"sum_array_simd", "dot_simd", "sum_positive_simd", "sum_array_speed"}
-         | MOJO_CELLS)
+    # sum_positive's branch-free scalar loop is legitimately ~2x faster than the AI's branchy
+    # one; the bar is 3.5x on cache-resident data (assignment.toml).
+    zero(cells, {"sum_array_simd", "dot_simd", "sum_positive_simd", "sum_array_speed",
+                 "sum_positive_speed"} | MOJO_CELLS)
     for gid in ("sum_array_simd", "dot_simd", "sum_positive_simd"):
         assert "no packed arithmetic instructions found" in cells[gid].message, report(cells)
         assert "fastmath=True" in cells[gid].message, report(cells)
     assert "median speedup" in cells["sum_array_speed"].message, report(cells)
+    assert "median speedup" in cells["sum_positive_speed"].message, report(cells)
     # The article's loop, `range(0, n - width, width)`, adds nothing for n < width + 1.
     assert "sum_array(<1 values>) returned 0.0" in cells["mojo_sum_values"].message, \
         report(cells)
@@ -284,9 +286,10 @@ def test_early_exit_loops_and_mojo_that_does_not_compile(golden):
 def test_cheats_score_zero_where_they_cheat_and_missing_mojo_is_not_attempted(golden):
     cells = golden("cheat_without_mojo")  # graded with Mojo hidden
     full(cells, {"sum_array_values", "sum_positive_values", "dot_values", "dot_simd"})
-    # The memo: no speedup on fresh inputs, and no numba kernel to inspect.
+    # The memo: speed and SIMD are graded on the kernel compiled alone from its source, and a
+    # Python wrapper holding a memo is no numba kernel.
     zero(cells, {"sum_array_speed", "sum_array_simd"})
-    assert "median speedup" in cells["sum_array_speed"].message, report(cells)
+    assert "not a numba kernel" in cells["sum_array_speed"].message, report(cells)
     assert "not a numba kernel" in cells["sum_array_simd"].message, report(cells)
     # NumPy instead of a kernel: nothing to prove SIMD with.
     assert cells["sum_positive_simd"].points == 0, report(cells)

@@ -195,7 +195,7 @@ def phases(prepare_ms: list[float], fetch_ms: list[float]) -> PhaseStats:
     """PhaseStats with the given harness-phase CPU times (run-phase times do not matter)."""
     n = len(prepare_ms)
     return PhaseStats(cpu=[1e-3] * n, wall=[1e-3] * n, prepare=[t / 1e3 for t in prepare_ms],
-                      fetch=[t / 1e3 for t in fetch_ms])
+                      fetch=[t / 1e3 for t in fetch_ms], calls=[1] * n, inputs=[1] * n)
 
 
 def test_releasing_a_large_input_after_the_call_is_not_hidden_work():
@@ -203,21 +203,21 @@ def test_releasing_a_large_input_after_the_call_is_not_hidden_work():
     # that returns one float, on every call.
     baseline = phases([14.0, 14.5, 13.8], [0.1, 0.1, 0.1])
     candidate = phases([14.2, 13.9, 15.0], [2.2, 2.1, 3.0])
-    assert overhead_problem(candidate, baseline, out_per_in=8 / 8e6) is None
+    assert overhead_problem(candidate, baseline, fetch_cost=1e-4) is None
 
 
 def test_a_heap_trim_in_some_repetitions_is_not_hidden_work():
     baseline = phases([1.0, 1.1, 0.9], [0.1, 0.1, 0.1])
     candidate = phases([1.0, 1.0, 1.0], [7.0, 0.3, 6.5])  # trims hit two of three calls
-    assert overhead_problem(candidate, baseline, out_per_in=1.0) is None
+    assert overhead_problem(candidate, baseline, fetch_cost=1e-3) is None
 
 
 def test_work_in_every_fetch_or_delivery_is_caught():
     baseline = phases([1.0, 1.1, 0.9], [0.1, 0.1, 0.1])
     fetching = phases([1.0, 1.0, 1.0], [12.0, 11.0, 13.0])
-    assert "handing back its result" in overhead_problem(fetching, baseline, out_per_in=1.0)
+    assert "handing back its result" in overhead_problem(fetching, baseline, fetch_cost=1e-3)
     receiving = phases([12.0, 11.0, 13.0], [0.3, 0.3, 0.3])
-    assert "receiving its input" in overhead_problem(receiving, baseline, out_per_in=1.0)
+    assert "receiving its input" in overhead_problem(receiving, baseline, fetch_cost=1e-3)
 
 
 
@@ -228,6 +228,18 @@ def test_numpy_normalize_passes_and_naive_loop_fails_10x():
     slow = run(naive_array)
     assert not slow.passed and slow.reason.startswith("failed: median speedup"), str(slow)
     assert slow.speedup < 3
+
+
+def test_inputs_beyond_the_shared_segment_travel_on_the_pipe(monkeypatch):
+    # In the grading sandbox RLIMIT_FSIZE caps the memfd segment (05's 80 MB inputs); arrays
+    # past the cap go inline on the pipe, and the answers and the verdict are the same.
+    from grader.speed import workerproc
+
+    monkeypatch.setattr(workerproc, "SEGMENT_LIMIT", 4096)
+    fast = run(numpy_normalize)
+    assert fast.passed, str(fast)
+    slow = run(naive_array)
+    assert not slow.passed and slow.reason.startswith("failed: median speedup"), str(slow)
 
 
 def test_reference_is_reported(tmp_path):
@@ -295,20 +307,21 @@ def test_work_hidden_in_the_input_delivery_is_caught(tmp_path):
         import numpy as np
         from grader.speed import protocol
 
-        _original = protocol.recv_args
-        _answer = {}
+        _original = protocol.load_batch
+        _answers = {}
 
-        def _hooked(conn, described):
-            args = _original(conn, described)
-            if args:
-                total = sum(args[0])
-                _answer["last"] = np.array([s / total for s in args[0]])
-            return args
+        def _hooked(segment, described, conn=None):
+            batch = _original(segment, described, conn)
+            for args in batch:
+                if args:
+                    total = sum(args[0])
+                    _answers[id(args[0])] = np.array([s / total for s in args[0]])
+            return batch
 
-        protocol.recv_args = _hooked
+        protocol.load_batch = _hooked
 
         def cheat(scores):
-            return _answer["last"]
+            return _answers.pop(id(scores))
         """)
     report = run(ModuleCandidate(path, "cheat"), size=50_000)
     assert not report.passed and "outside the timed call" in report.reason, str(report)
@@ -326,7 +339,7 @@ def test_work_hidden_in_the_result_delivery_is_caught(tmp_path):
 
         def _hooked(result):
             if _pending:
-                scores = _pending.pop()
+                scores = _pending.pop(0)  # first in, first out: the batch's results in order
                 total = sum(scores)
                 result = np.array([s / total for s in scores])
             return _original(result)
@@ -339,6 +352,95 @@ def test_work_hidden_in_the_result_delivery_is_caught(tmp_path):
         """)
     report = run(ModuleCandidate(path, "cheat"), size=50_000)
     assert not report.passed and "handing back its result" in report.reason, str(report)
+
+
+def test_work_deferred_to_the_next_call_of_a_batch_gains_nothing(tmp_path):
+    # Each call returns an empty buffer and does the previous call's (slow) work instead; a
+    # timer thread finishes the batch's last call once the call has returned. All of it is
+    # inside the timed batch except that last piece, which is either late (a wrong answer)
+    # or done while the harness waits (counted, or caught as work outside the call).
+    path = module(tmp_path, """
+        import threading
+        import numpy as np
+
+        _pending = []
+
+        def _finish():
+            while _pending:
+                scores, out = _pending.pop(0)
+                total = sum(scores)
+                out[:] = [s / total for s in scores]
+
+        def deferring(scores):
+            _finish()
+            out = np.empty(len(scores))
+            _pending.append((scores, out))
+            threading.Timer(0.001, _finish).start()
+            return out
+        """)
+    report = run(ModuleCandidate(path, "deferring"), size=50_000)
+    assert not report.passed, str(report)
+    assert any(words in report.reason for words in
+               ("wrong answer", "outside the timed call", "median speedup")), str(report)
+
+
+def test_a_candidate_that_detects_batching_gains_nothing(tmp_path):
+    # It learns the batch size by hooking the worker's input code. Called alone it works
+    # inline; in a batch each call hands its (slow) work to a thread and returns at once, so
+    # the batch "ends" long before the work does. The clock is read only once no thread
+    # runs, and CPU used after that is checked (fetch, idle), so the work is counted.
+    path = module(tmp_path, """
+        import threading
+        import numpy as np
+        from grader.speed import protocol
+
+        _batch = [1]
+        _original = protocol.load_batch
+
+        def _hooked(segment, described, conn=None):
+            batch = _original(segment, described, conn)
+            _batch[0] = len(batch)
+            return batch
+
+        protocol.load_batch = _hooked
+
+        def _work(scores, out):
+            total = sum(scores)
+            out[:] = [s / total for s in scores]
+
+        def offloading(scores):
+            out = np.empty(len(scores))
+            if _batch[0] == 1:
+                _work(scores, out)
+            else:
+                threading.Thread(target=_work, args=(scores, out)).start()
+            return out
+        """)
+    report = run(ModuleCandidate(path, "offloading"), size=50_000)
+    assert not report.passed, str(report)
+    assert any(words in report.reason for words in
+               ("median speedup", "outside the timed call", "idle between", "wrong answer")), \
+        str(report)
+
+
+def test_a_thread_that_never_stops_running_fails(tmp_path):
+    # The worker's CPU clock is read only when none of its threads is on a CPU (the kernel
+    # adds a running thread's time at the next tick); a spinning thread is reported.
+    path = module(tmp_path, """
+        import threading
+        import numpy as np
+
+        def _spin():
+            while True:
+                pass
+
+        threading.Thread(target=_spin, daemon=True).start()
+
+        def spinning(scores):
+            return scores / scores.sum()
+        """)
+    report = run(ModuleCandidate(path, "spinning"), size=50_000, max_seconds=60.0)
+    assert not report.passed and "kept running" in report.reason, str(report)
 
 
 def test_scalar_results_are_graded_as_scalars(tmp_path):
@@ -400,7 +502,7 @@ def test_one_wrong_answer_fails(tmp_path):
         """)
     report = run(ModuleCandidate(path, "flaky"))
     assert not report.passed
-    assert "wrong answer on timed call" in report.reason and "index 17" in report.reason, \
+    assert "wrong answer on timed batch" in report.reason and "index 17" in report.reason, \
         str(report)
 
 

@@ -33,9 +33,14 @@ _PICKLED_GLOBALS = "__graded_pickled_globals__"
 
 
 class Candidate(ABC):
-    """A named object (usually a function) that a worker can load."""
+    """A named object (usually a function) that a worker can load.
+
+    ``stateless``: loading it runs no code of the learner's beyond what cannot keep state
+    between calls (grader/speed/kernels.py), so the speed engine may reuse inputs.
+    """
 
     name: str
+    stateless: bool = False
 
     @abstractmethod
     def payload(self) -> dict[str, Any]:
@@ -190,6 +195,10 @@ def load_payload(payload: dict[str, Any], *, in_worker: bool = True) -> tuple[di
         return vars(module), getattr(module, name)
     if kind == "notebook":
         return _exec_notebook(Path(payload["path"]), name, payload["cells"], in_worker=in_worker)
+    if kind == "kernel":
+        from grader.speed.kernels import load_kernel
+
+        return load_kernel(payload["source"], name)
     raise ValueError(f"unknown candidate kind {kind!r}")
 
 
@@ -206,6 +215,8 @@ def lookup_name(payload: dict[str, Any], namespace: dict[str, Any], loaded: Any,
     if name in {payload["name"], getattr(loaded, "__name__", None),
                 getattr(func, "__name__", None)}:
         return loaded
+    if payload["kind"] == "kernel":
+        raise LookupError(f"the kernel module of {payload['name']!r} holds no {name!r}")
     if payload["kind"] == "callable":
         raise LookupError(
             f"{name!r} is neither the callable candidate ({payload['name']!r}) nor a global "

@@ -5,9 +5,20 @@ The candidate's own process can patch any clock it reads (``time.perf_counter``,
 
 Primary source: the POSIX per-process CPU clock (``clock_getcpuclockid(pid)`` read with
 ``time.clock_gettime_ns``). It is the kernel's ``sum_exec_runtime`` of all threads in ns,
-including threads that already exited, and it is brought up to date for threads that are
-running right now. psutil has no such call (its ``cpu_times`` are in 10 ms clock ticks),
-which is why this module calls libc via ctypes.
+including threads that already exited. psutil has no such call (its ``cpu_times`` are in
+10 ms clock ticks), which is why this module calls libc via ctypes.
+
+The catch: for *another* process, that sum leaves out what its threads that are on a CPU
+right now have run since their last scheduler tick or context switch (Linux 4.8, commit
+a1eb1411b4e4 "sched/cputime: Improve scalability by not accounting thread group tasks
+pending runtime"; with RLIMIT_CPU set, as in the sandbox, the group's cputimer is read,
+which has the same lag). A worker that has just sent "done" is still on its CPU for a few
+microseconds; read then, a 1 ms batch run between two ticks measured as zero (seen here:
+three reads in a row returned the same nanosecond). So `WorkerClock.read_ns` first waits
+until no thread of the worker is running: a thread that blocked or was preempted has had
+its runtime brought up to date by the scheduler. A thread that keeps running (a
+candidate's background spinner) is reported as `ClockUnsettled` instead of a number that
+could be a tick short.
 
 ``/proc/<pid>/task/*/schedstat`` holds the same counter per thread, but measured on this
 machine (Linux 6.18) it lags by up to one scheduler tick (4.6 ms) for a thread that is on a
@@ -93,6 +104,40 @@ def process_cpu_ns(pid: int) -> int:
         raise ProcessLookupError(pid) from exc
 
 
+class ClockUnsettled(RuntimeError):
+    """A thread of the worker kept running when its CPU time had to be read."""
+
+
+def running_threads(pid: int, proc: Path = Path("/proc")) -> list[int]:
+    """Thread ids of ``pid`` in state R (on a CPU or waiting for one), from /proc.
+
+    ProcessLookupError when the process is gone; threads exiting meanwhile are skipped.
+    """
+    task_dir = proc / str(pid) / "task"
+    try:
+        tids = os.listdir(task_dir)
+    except FileNotFoundError as exc:
+        raise ProcessLookupError(pid) from exc
+    running = []
+    for tid in tids:
+        try:
+            text = (task_dir / tid / "stat").read_bytes()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        # "tid (comm) S ...": comm may hold spaces and parentheses, the state follows the
+        # last ")".
+        state = text[text.rfind(b")") + 2:text.rfind(b")") + 3]
+        if state == b"R":
+            running.append(int(tid))
+    return running
+
+
+# How long a read waits for the worker's threads to stop running. An honest worker blocks
+# within microseconds of replying; a preempted one runs again within a few scheduler
+# periods even on a loaded machine.
+SETTLE_SECONDS = 0.5
+
+
 class WorkerClock:
     """CPU ns of one worker plus everything it spawned.
 
@@ -118,8 +163,38 @@ class WorkerClock:
             pass
         return self.with_descendants
 
+    def settle(self, limit: float = SETTLE_SECONDS) -> None:
+        """Wait until no thread of the worker (and of its live descendants, once seen) is
+        running, so that its CPU time is up to date; ClockUnsettled after ``limit`` s."""
+        pids = [self.pid]
+        if self.with_descendants:
+            try:
+                pids += [child.pid for child in self._proc.children(recursive=True)]
+            except psutil.NoSuchProcess as exc:
+                raise ProcessLookupError(self.pid) from exc
+        deadline = time.monotonic() + limit
+        pause = 0.0
+        while True:
+            busy = []
+            for pid in pids:
+                try:
+                    busy += running_threads(pid)
+                except ProcessLookupError:
+                    if pid == self.pid:
+                        raise
+            if not busy:
+                return
+            if time.monotonic() >= deadline:
+                raise ClockUnsettled(
+                    f"thread(s) {busy} of the worker kept running for {limit:g} s when its "
+                    "CPU time was read")
+            time.sleep(pause)  # 0 first: just yield; then back off to 1 ms
+            pause = min(0.001, pause + 0.0002)
+
     def read_ns(self) -> int:
-        """Total CPU ns so far; ProcessLookupError when the worker is gone."""
+        """Total CPU ns so far, read once `settle` returns; ProcessLookupError when the
+        worker is gone, ClockUnsettled (see `settle`)."""
+        self.settle()
         total = process_cpu_ns(self.pid)
         try:
             times = self._proc.cpu_times()

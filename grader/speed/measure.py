@@ -7,22 +7,27 @@ The plan of one measurement:
    candidate code, which runs in its worker, replace ``make`` and choose its own inputs.)
 2. Baseline, reference and candidate each load in their own worker process.
 3. Warm-up calls (JIT compilation, first touch) are checked but not timed.
-4. Each repetition: ``best_of`` fresh inputs; each input goes to all workers in a random
-   order; each worker's CPU time is read from outside. A repetition's ratio is
-   best(baseline) / best(candidate); the verdict uses the median over repetitions.
+4. Each repetition: ``best_of`` batches of ``batch`` fresh inputs each; each batch goes to
+   all workers in a random order; each worker makes the batch's calls back to back and its
+   CPU time is read from outside around them; every answer is checked afterwards. A
+   repetition's ratio is best(baseline) / best(candidate), per call; the verdict uses the
+   median over repetitions.
 5. In the grey zone around the threshold, twice as many repetitions more are measured.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from grader.speed import check, verdict
+from grader.speed import batching, check, verdict
+from grader.speed.batching import BatchShape
 from grader.speed.candidates import Candidate, as_candidate
 from grader.speed.machine import machine_note
 from grader.speed.memory import input_bytes, memory_report
@@ -66,6 +71,10 @@ def measure_speed(spec: SpeedSpec, *, inputs: Candidate | Factory,
     roles = {"baseline": as_candidate(baseline), "candidate": as_candidate(candidate)}
     if reference is not None:
         roles["reference"] = as_candidate(reference)
+    if spec.reuse and not roles["candidate"].stateless:
+        raise ValueError(f"reuse={spec.reuse} lets calls share inputs, so it needs a candidate "
+                         "that cannot remember anything between calls (a KernelCandidate); "
+                         f"got {roles['candidate']!r}")
     return _Measurement(spec, factory, expected, roles, progress, compare).run()
 
 
@@ -84,13 +93,16 @@ class _Measurement:
         self.progress = progress
         self.started = time.monotonic()
         self.deadline = self.started + spec.max_seconds
-        self.timed_timeout = spec.call_timeout
+        self.timed_timeout: dict[str, float] = {}
+        self.shapes: dict[str, BatchShape] = {role: BatchShape(1, 1) for role in roles}
         self.contestants: dict[str, Contestant] = {}
         self.calls: dict[str, list[Any]] = {role: [] for role in roles}
         self.report = SpeedReport(passed=False, reason="", threshold=spec.threshold,
                                   machine=machine_note())
         self.in_bytes = 0
         self.out_bytes = 0
+        self.result_like: dict[str, Any] = {}  # the header of a candidate's result
+        self.fetch_cost = 0.0
         self.timed_calls = 0
 
     # ---- driving ----------------------------------------------------------------------
@@ -101,12 +113,13 @@ class _Measurement:
         spec = self.spec
         per_round = len(self.roles)
         total = per_round * (spec.warmup + spec.reps * spec.best_of)
-        self.bar = tqdm(total=total, desc="speed test", unit="call", disable=not self.progress)
+        self.bar = tqdm(total=total, desc="speed test", unit="batch", disable=not self.progress)
         try:
             self._start()
             self._warm_up()
             if spec.measure_memory:
                 self._memory()
+            self._plan_batches()
             self._repetitions(spec.reps)
             median = verdict.summarize([s.speedup for s in self.report.samples])[0]
             if spec.grey_zone and verdict.in_grey_zone(median, spec.threshold, spec.grey_zone):
@@ -161,7 +174,11 @@ class _Measurement:
         sample = self._make()
         self.in_bytes = input_bytes(sample)
         factor = self.spec.memory_limit_factor
-        rss_limit = None if factor is None else int(factor * self.in_bytes) + (512 << 20)
+        # A batch's inputs, their shared copy and its results come on top of what the
+        # factor allows one call.
+        held = 3 * batching.MAX_FRESH_BYTES
+        rss_limit = (None if factor is None else
+                     int(factor * self.in_bytes) + held + (512 << 20))
         address_space = None if rss_limit is None else 2 * rss_limit + (4 << 30)
         for role in self.roles:  # start all first: they import at the same time
             self.contestants[role] = Contestant(role, rss_limit=rss_limit)
@@ -170,13 +187,6 @@ class _Measurement:
         for role, contestant in self.contestants.items():
             self._guard(role, "while loading", contestant.finish_load,
                         self._timeout(self.spec.call_timeout))
-        # The baseline runs only trusted code, so its empty round trip is the overhead
-        # every worker's timed phase carries; candidates cannot inflate it.
-        floor = self._guard("baseline", "while calibrating",
-                            self.contestants["baseline"].calibrate,
-                            self._timeout(self.spec.call_timeout))
-        for contestant in self.contestants.values():
-            contestant.floor_ns = floor
 
     def _guard(self, role: str, where: str, func: Callable[..., Any], *args: Any,
                **kwargs: Any) -> Any:
@@ -191,41 +201,101 @@ class _Measurement:
 
     # ---- phases -----------------------------------------------------------------------
 
-    def _round(self, label: str, timeout: float, fetch_all: bool) -> dict[str, Any]:
-        """Give one fresh input to every worker in random order; check the answers."""
-        args = self._make()
-        want = None if self.expected is None else check.expected_value(self.expected, args)
+    def _round(self, label: str, fetch_all: bool,
+               timeouts: dict[str, float] | None = None) -> dict[str, Any]:
+        """One batch for every worker, in random order, on fresh inputs (each role's shape
+        from _plan_batches); every answer is checked. Returns each role's timing."""
+        reuse = bool(self.spec.reuse)
+        inputs = [self._make() for _ in range(max(s.inputs for s in self.shapes.values()))]
+        wants: list[Any] = [None if self.expected is None else
+                            check.expected_value(self.expected, args) for args in inputs]
         results: dict[str, Any] = {}
         for index in self.order_rng.permutation(len(self.roles)):
             role = list(self.roles)[index]
-            fetch = fetch_all or role == "candidate" or (role == "reference" and want is None)
-            results[role] = self._guard(role, f"on {label}", self.contestants[role].call, args,
-                                        self._timeout(timeout), fetch)
+            shape = self.shapes[role]
+            fetch = fetch_all or role == "candidate" or (role == "reference" and
+                                                         self.expected is None)
+            timeout = (timeouts or {}).get(role, self.spec.call_timeout * shape.calls)
+            results[role] = self._guard(
+                role, f"on {label}", self.contestants[role].call_batch,
+                inputs[:shape.inputs], self._timeout(timeout), fetch, shape.calls, reuse)
             self.bar.update(1)
-        if want is None:
-            want = results["reference"][1]
-        for role, (_, got, header) in results.items():
-            if got is None:
-                continue
-            problem = check.compare_result(
-                got, str(header.get("type")), want, dtype=self.spec.dtype, rtol=self.spec.rtol,
-                atol=self.spec.atol, strict=role != "baseline", comparator=self.compare)
-            if problem:
-                raise self._fail(role, f"wrong answer on {label}: {problem}")
-            if role == "candidate":
-                self.out_bytes = got.nbytes
+        if self.expected is None:
+            answers = results["reference"][1]
+            wants = answers[:self.shapes["reference"].inputs]
+        for role, (_, gots, headers) in results.items():
+            for i, (got, header) in enumerate(zip(gots, headers, strict=True)):
+                if got is None:
+                    continue
+                problem = check.compare_result(
+                    got, str(header.get("type")), wants[i % len(wants)],
+                    dtype=self.spec.dtype, rtol=self.spec.rtol, atol=self.spec.atol,
+                    strict=role != "baseline", comparator=self.compare)
+                if problem:
+                    where = f", call {i + 1} of {len(gots)}" if len(gots) > 1 else ""
+                    raise self._fail(role, f"wrong answer on {label}{where}: {problem}")
+                if role == "candidate":
+                    self.out_bytes, self.result_like = got.nbytes, header
         return {role: timing for role, (timing, _, _) in results.items()}
 
     def _warm_up(self) -> None:
-        slowest = 0.0
+        self.warm_cpu = math.inf
         for i in range(self.spec.warmup):
-            timings = self._round(f"warm-up call {i + 1}", self.spec.call_timeout, True)
-            slowest = max(slowest, timings["baseline"].wall)
+            timings = self._round(f"warm-up call {i + 1}", True)
+            self.warm_cpu = min(self.warm_cpu, timings["baseline"].cpu)
         for contestant in self.contestants.values():
             contestant.handle.clock.refresh()
-        # A timed call may take 20x the baseline's slowest warm-up (a candidate slower than
-        # that fails anyway), so a hang is noticed in seconds, not after call_timeout.
-        self.timed_timeout = min(self.spec.call_timeout, max(2.0, 20 * slowest))
+
+    def _plan_batches(self) -> None:
+        """Each role's batch shape from the baseline's time per call, the harness overhead
+        of each shape (measured on the trusted baseline's worker), memory limits and the
+        timeout of a timed batch."""
+        spec, baseline = self.spec, self.contestants["baseline"]
+        per_call = self._probe()
+        plan = batching.plan(spec.batch_ms, spec.threshold, per_call, self.in_bytes,
+                             self.out_bytes, spec.reuse)
+        self.shapes = {role: plan["baseline" if role == "baseline" else "fast"]
+                       for role in self.roles}
+        floors: dict[BatchShape, int] = {}
+        for shape in set(self.shapes.values()):
+            floors[shape] = self._guard("baseline", "while calibrating", baseline.calibrate,
+                                        self._timeout(spec.call_timeout), shape.calls,
+                                        shape.inputs)
+        for role, contestant in self.contestants.items():
+            contestant.floor_ns = floors[self.shapes[role]]
+        if self.result_like:
+            self.fetch_cost = self._guard(
+                "baseline", "while measuring the cost of results", baseline.fetch_cost,
+                self._timeout(spec.call_timeout), self.shapes["candidate"].calls,
+                self.result_like)
+            # A timed batch may take 20x what the baseline needs for as many calls (a
+            # candidate slower than that fails anyway): a hang is noticed in seconds.
+            self.timed_timeout[role] = max(2.0, 20 * per_call * self.shapes[role].calls)
+        self.report.batches = {role: (s.calls, s.inputs) for role, s in self.shapes.items()}
+
+    def _probe(self) -> float:
+        """The baseline's CPU seconds per call, from untimed batches growing towards
+        batch_ms (one call is mostly harness overhead when it takes microseconds; the
+        warm-up's may include compiling)."""
+        spec, baseline = self.spec, self.contestants["baseline"]
+        if spec.batch_ms <= 0:
+            return self.warm_cpu
+        fresh_cap = max(1, batching.MAX_FRESH_BYTES // max(self.in_bytes, 1))
+        calls, per_call = max(spec.reuse, 1), math.inf
+        for _ in range(4):
+            inputs = [self._make() for _ in range(spec.reuse or calls)]
+            timing = self._guard("baseline", "while sizing the timed batches",
+                                 baseline.call_batch, inputs,
+                                 self._timeout(spec.call_timeout * calls), False, calls,
+                                 bool(spec.reuse))[0]
+            per_call = timing.cpu
+            wanted = batching.calls_for(spec.batch_ms / 1e3, per_call)
+            if not spec.reuse:
+                wanted = min(wanted, fresh_cap)
+            if wanted <= calls * 1.2:
+                break
+            calls = wanted
+        return per_call
 
     def _memory(self) -> None:
         # Not the baseline: tracing a million list allocations costs seconds and the
@@ -247,9 +317,9 @@ class _Measurement:
             calls: dict[str, list[Any]] = {role: [] for role in self.roles}
             for j in range(spec.best_of):
                 self.timed_calls += 1
-                label = (f"timed call {self.timed_calls} (repetition {rep}, call {j + 1} of "
+                label = (f"timed batch {self.timed_calls} (repetition {rep}, batch {j + 1} of "
                          f"{spec.best_of})")
-                for role, timing in self._round(label, self.timed_timeout, False).items():
+                for role, timing in self._round(label, False, self.timed_timeout).items():
                     calls[role].append(timing)
             for contestant in self.contestants.values():
                 contestant.handle.clock.refresh()  # a helper process started? count it from now
@@ -269,7 +339,10 @@ class _Measurement:
         timings = self.calls[role]
         return verdict.PhaseStats(cpu=[t.cpu for t in timings], wall=[t.wall for t in timings],
                                   prepare=[t.prepare for t in timings],
-                                  fetch=[t.fetch for t in timings])
+                                  fetch=[t.fetch for t in timings],
+                                  calls=[t.calls for t in timings],
+                                  inputs=[t.inputs for t in timings],
+                                  idle=[t.idle for t in timings])
 
     def _decide(self) -> None:
         report, spec = self.report, self.spec
@@ -285,8 +358,10 @@ class _Measurement:
                     f"note: the model solution itself reached only {report.reference_speedup:.1f}x"
                     " here; the machine may be overloaded or the threshold too high")
         base, cand = self._stats("baseline"), self._stats("candidate")
+        report.batch_ms = {role: statistics.median(t.cpu * t.calls for t in self.calls[role]) * 1e3
+                           for role in self.roles}
         problem = (self._memory_problem() or verdict.wall_problem(cand, base)
-                   or verdict.overhead_problem(cand, base, self.out_bytes / max(self.in_bytes, 1)))
+                   or verdict.overhead_problem(cand, base, self.fetch_cost))
         if problem:
             report.reason = f"failed: {problem}"
         elif median >= spec.threshold:

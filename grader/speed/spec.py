@@ -20,7 +20,16 @@ class SpeedSpec:
     threshold:   pass when median(baseline time / candidate time) >= threshold; > 0.
     reps:        repetitions; each one is the best of ``best_of`` calls; >= 3 so a
                  median means something.
-    best_of:     calls per repetition per worker, each on a fresh input; >= 1.
+    best_of:     timed batches per repetition per worker; >= 1.
+    batch_ms:    CPU milliseconds one timed batch should cost: the calls of a batch run back
+                 to back between two reads of the worker's CPU clock, so the harness's own
+                 round trip (tens of us) is noise of well under 1 %. The baseline gets
+                 batch_ms / (its time per call) calls, candidate and reference ``threshold``
+                 times as many (grader/speed/batching.py); 0 = one call per batch; >= 0.
+    reuse:       0 = every call gets a fresh input; r > 0 = each batch has r fresh inputs,
+                 called in turn and read-only, so they sit in the cache (a SIMD kernel's
+                 speed on cache-resident data). Only for candidates that cannot remember
+                 anything between calls (``Candidate.stateless``, grader/speed/kernels.py).
     warmup:      untimed calls per worker first (JIT compile, first touch); >= 1 because the
                  first call's answer also tells us the worker works before timing starts.
     grey_zone:   relative band around ``threshold`` (0.25 = +/-25 %) where the verdict is
@@ -43,6 +52,8 @@ class SpeedSpec:
     threshold: float
     reps: int = 7
     best_of: int = 3
+    batch_ms: float = 20.0
+    reuse: int = 0
     warmup: int = 2
     grey_zone: float = 0.25
     max_seconds: float = 300.0
@@ -59,6 +70,10 @@ class SpeedSpec:
         _int_at_least("size", self.size, 1)
         _int_at_least("reps", self.reps, 3)
         _int_at_least("best_of", self.best_of, 1)
+        _int_at_least("reuse", self.reuse, 0)
+        _finite_number("batch_ms", self.batch_ms)
+        if self.batch_ms < 0:
+            raise ValueError(f"batch_ms must be >= 0, got {self.batch_ms!r}")
         _int_at_least("warmup", self.warmup, 1)
         _positive("threshold", self.threshold)
         _positive("max_seconds", self.max_seconds)
@@ -106,7 +121,7 @@ def _positive(name: str, value: object) -> None:
 
 @dataclass
 class RepSample:
-    """One repetition: the best-of-k CPU seconds of each worker and the ratio."""
+    """One repetition: each worker's CPU seconds per call in its best batch, and the ratio."""
 
     baseline_s: float
     candidate_s: float
@@ -156,6 +171,9 @@ class SpeedReport:
     vs_reference: float | None = None
     samples: list[RepSample] = field(default_factory=list)
     grey_zone_rerun: bool = False
+    # role -> (calls, inputs) of its timed batches, and their median CPU milliseconds
+    batches: dict[str, tuple[int, int]] = field(default_factory=dict)
+    batch_ms: dict[str, float] = field(default_factory=dict)
     memory: dict[str, MemoryReport] = field(default_factory=dict)
     machine: str = ""
     seconds: float = 0.0
@@ -171,6 +189,10 @@ class SpeedReport:
         if self.reference_speedup is not None and self.vs_reference is not None:
             lines.append(f"model solution: {self.reference_speedup:.1f}x; yours runs at "
                          f"{self.vs_reference:.2f}x its speed")
+        if self.batch_ms:
+            lines.append("timed batches: " + ", ".join(
+                f"{role} {self.batches[role][0]} calls on {self.batches[role][1]} inputs, "
+                f"{ms:.1f} ms" for role, ms in self.batch_ms.items()))
         for who, mem in self.memory.items():
             lines.append(f"memory ({who}): {mem}")
         lines.extend(self.notes)

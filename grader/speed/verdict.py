@@ -22,13 +22,18 @@ from grader.speed.session import CallTiming
 WALL_FACTOR = 3.0
 WALL_SLACK_S = 0.05
 
-# Harness-phase sanity: delivering the input runs the same trusted code in every worker, and
-# fetching a result should cost about what delivering as many bytes costs, plus releasing
-# the input (a worker frees it after the call: unmapping or trimming the heap it used costs
-# up to ~0.16x its delivery, 2-11 ms for 8-32 MB inputs on a busy 2-core machine). A candidate
-# worker that burns far more CPU there (e.g. it hooked the input or result code to compute
-# outside the call) is not graded. The baseline's *fetch* is no yardstick: it includes
-# freeing its Python list.
+# Idle sanity: between two of its batches a worker waits for the parent and uses no CPU
+# (read from outside, like the rest). A candidate worker that does (a thread preparing
+# something for the next batch while the others are timed) is not graded.
+IDLE_SLACK_S = 0.002
+
+# Harness-phase sanity: delivering the inputs runs the same trusted code in every worker, and
+# fetching the results should cost what the trusted baseline worker needs to hand back as
+# many results of that shape, plus releasing the inputs (a worker frees them after the batch:
+# unmapping or trimming the heap costs up to ~0.16x their delivery, 2-11 ms for 8-32 MB on a
+# busy 2-core machine). A candidate worker that burns far more CPU there (e.g. it hooked the
+# input or result code to compute outside the calls) is not graded. The baseline's own
+# *fetch* is no yardstick: it includes freeing its Python lists.
 OVERHEAD_FACTOR = 3.0
 RELEASE_FACTOR = 0.5
 OVERHEAD_SLACK_S = 0.002
@@ -36,12 +41,16 @@ OVERHEAD_SLACK_S = 0.002
 
 @dataclass
 class PhaseStats:
-    """Per-repetition best timings of one role."""
+    """Per-repetition best batches of one role: CPU and wall seconds per call, CPU seconds
+    of the whole prepare and fetch phases, and each batch's numbers of calls and inputs."""
 
     cpu: list[float]
     wall: list[float]
     prepare: list[float]
     fetch: list[float]
+    calls: list[int]
+    inputs: list[int]
+    idle: list[float] | None = None
 
 
 def best_of(calls: Sequence[CallTiming]) -> CallTiming:
@@ -62,12 +71,15 @@ def in_grey_zone(median: float, threshold: float, grey_zone: float) -> bool:
 
 
 def wall_problem(candidate: PhaseStats, baseline: PhaseStats) -> str | None:
-    """A reason when the candidate's wall time is implausibly far above its CPU time."""
+    """A reason when the candidate's wall time is implausibly far above its CPU time.
+
+    Timings are per call; the wake-up slack is per batch, so it is shared by its calls."""
     cand_cpu = statistics.median(candidate.cpu)
     cand_wall = statistics.median(candidate.wall)
     base_ratio = statistics.median(w / max(c, 1e-9) for w, c in zip(baseline.wall, baseline.cpu,
                                                                     strict=True))
-    allowed = max(WALL_FACTOR, 2.0 * base_ratio) * cand_cpu + WALL_SLACK_S
+    calls = statistics.median(candidate.calls)
+    allowed = max(WALL_FACTOR, 2.0 * base_ratio) * cand_cpu + WALL_SLACK_S / calls
     if cand_wall <= allowed:
         return None
     return (f"the candidate's calls took {cand_wall * 1e3:.1f} ms of wall time but only "
@@ -77,24 +89,37 @@ def wall_problem(candidate: PhaseStats, baseline: PhaseStats) -> str | None:
 
 
 def overhead_problem(candidate: PhaseStats, baseline: PhaseStats,
-                     out_per_in: float) -> str | None:
+                     fetch_cost: float) -> str | None:
     """A reason when the candidate's worker works hard while the harness moves data.
 
-    ``out_per_in`` is result bytes / input bytes: fetching the result should cost about
-    that fraction of delivering the input, which the baseline's worker measured, plus
-    releasing the input. The candidate's least cost over the repetitions is compared:
-    noise (a heap trim, a page-fault burst) hits some calls, hidden work every one.
+    Delivering inputs runs the same trusted code in every worker: the candidate's prepare
+    phase may cost OVERHEAD_FACTOR x the baseline's per input. Its fetch phase may cost
+    OVERHEAD_FACTOR x ``fetch_cost`` (the trusted baseline worker handing back as many
+    results of the same shape, `Contestant.fetch_cost`) plus releasing the batch's inputs.
+    The candidate's least cost over the repetitions is compared: noise (a heap trim, a
+    page-fault burst) hits some batches, hidden work every one. Idle CPU between batches
+    (a thread at work while the other workers are timed) may be IDLE_SLACK_S at most.
     """
-    per_input = statistics.median(baseline.prepare)
-    out_per_in = max(out_per_in, 0.0)
-    allowed = {"prepare": OVERHEAD_FACTOR * per_input + OVERHEAD_SLACK_S,
-               "fetch": (RELEASE_FACTOR + OVERHEAD_FACTOR * out_per_in) * per_input
-               + OVERHEAD_SLACK_S}
-    for phase, limit in allowed.items():
-        used = min(getattr(candidate, phase))
-        if used > limit:
+    per_input = statistics.median(p / max(n, 1) for p, n in zip(baseline.prepare,
+                                                                baseline.inputs, strict=True))
+    least_idle = min(candidate.idle or [0.0])
+    if least_idle > IDLE_SLACK_S:
+        return (f"the candidate's worker used {least_idle * 1e3:.1f} ms of CPU while it was "
+                f"idle between two timed batches (allowed {IDLE_SLACK_S * 1e3:.0f} ms): work "
+                "done outside the timed calls is not graded")
+    least: dict[str, tuple[float, float]] = {}  # phase -> (used, allowed) of its best batch
+    for prepare, fetch, inputs in zip(candidate.prepare, candidate.fetch, candidate.inputs,
+                                      strict=True):
+        batch = {"prepare": (prepare, OVERHEAD_FACTOR * per_input * inputs + OVERHEAD_SLACK_S),
+                 "fetch": (fetch, RELEASE_FACTOR * per_input * inputs
+                           + OVERHEAD_FACTOR * max(fetch_cost, 0.0) + OVERHEAD_SLACK_S)}
+        for phase, (used, allowed) in batch.items():
+            if phase not in least or used / allowed < least[phase][0] / least[phase][1]:
+                least[phase] = (used, allowed)
+    for phase, (used, allowed) in least.items():
+        if used > allowed:
             what = "receiving its input" if phase == "prepare" else "handing back its result"
-            return (f"the candidate's worker used {used * 1e3:.1f} ms of CPU outside the timed "
-                    f"call while {what} (allowed {limit * 1e3:.1f} ms): work hidden in the "
-                    "harness is not graded")
+            return (f"the candidate's worker used {used * 1e3:.1f} ms of CPU outside the "
+                    f"timed call while {what} (allowed {allowed * 1e3:.1f} ms): work hidden "
+                    "in the harness is not graded")
     return None

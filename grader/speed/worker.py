@@ -7,10 +7,11 @@ between those two messages is kept as short as possible.
 
 Requests (pickled dicts from the trusted parent) -> replies (JSON, see protocol.py):
   load {payload, address_space}  -> {ok, error?}
-  input {args}                   -> {ok}
-  go {noop?}                     -> {ok, error?}        the timed call
-  fetch {send}                   -> {ok, ...array header} [+ raw payload]
-  memory {}                      -> {ok, tracemalloc_bytes}
+  input {batch, segment, calls, readonly}
+                                 -> {ok}                 r argument tuples for k calls
+  go {noop?}                     -> {ok, error?, index?} the timed batch: k calls back to back
+  fetch {send}                   -> {ok, items: [array header]} [+ one raw payload per item]
+  memory {}                      -> {ok, tracemalloc_bytes}  (on the batch's first input)
   simd {name, factory, size, seed} -> {ok, asm, recompiled, signature, ...}
   exit                           -> (exits)
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import mmap
 import os
 import resource
 import sys
@@ -54,14 +56,17 @@ def _limit_address_space(extra: int | None) -> None:
 class Worker:
     """The request loop; state is the loaded function, the current input and result."""
 
-    def __init__(self, conn_in: Connection, conn_out: Connection) -> None:
+    def __init__(self, conn_in: Connection, conn_out: Connection, shm_fd: int = -1) -> None:
         self.conn_in = conn_in
         self.conn_out = conn_out
+        self.shm_fd = shm_fd  # the parent's input segment (protocol.layout_batch)
+        self.segment: mmap.mmap | None = None
         self.func: Any = None
         self.payload: dict[str, Any] = {}
         self.namespace: dict[str, Any] = {}
-        self.args: tuple[Any, ...] = ()
-        self.result: Any = None
+        self.inputs: tuple[tuple[Any, ...], ...] = ()
+        self.plan: list[tuple[Any, ...]] = []  # the argument tuple of each timed call
+        self.results: list[Any] = []
 
     def reply(self, message: dict[str, Any], payload: Any = None) -> None:
         protocol.send_json(self.conn_out, message, payload)
@@ -71,19 +76,24 @@ class Worker:
             request = self.conn_in.recv()
             op = request["op"]
             if op == "go":
-                # The timed path: nothing here but the call and the reply.
+                # The timed path: nothing here but the calls and the reply. Every answer
+                # is kept until fetch; none is converted or checked here.
                 func = _noop if request.get("noop") else self.func
+                if isinstance(request.get("noop"), dict):  # results shaped like a real call's
+                    func = _template(request["noop"])
+                results: list[Any] = []
                 try:
-                    self.result = func(*self.args)
+                    for args in self.plan:
+                        results.append(func(*args))
                 except BaseException as exc:  # noqa: BLE001 - SystemExit too: report it
-                    self.result = None
-                    self.reply({"ok": False, "error": _describe(exc),
+                    self.results = []
+                    self.reply({"ok": False, "error": _describe(exc), "index": len(results),
                                 "traceback": traceback.format_exc(limit=-4)[-2000:]})
                     continue
+                self.results = results
                 self.conn_out.send_bytes(_OK)  # pre-encoded: keeps the timed path short
             elif op == "input":
-                self.args = ()
-                self.args = protocol.recv_args(self.conn_in, request["args"])
+                self.take_inputs(request)
                 # Park every object alive now (modules, JIT caches, harness state) outside
                 # the cyclic GC, so a collection that happens to fire inside the timed call
                 # does not walk them; gc.freeze() is O(1).
@@ -102,14 +112,39 @@ class Worker:
             else:
                 self.reply({"ok": False, "error": f"unknown request {op!r}"})
 
+    def take_inputs(self, request: dict[str, Any]) -> None:
+        """The batch's distinct inputs, copied out of the parent's segment, and the plan:
+        call i gets input i mod r (r == k unless the parent reuses inputs, which it does
+        only for kernels compiled alone, given read-only arrays: grader/speed/kernels.py)."""
+        self.inputs, self.plan = (), []
+        size = int(request["segment"])
+        if size and (self.segment is None or len(self.segment) != size):
+            if self.segment is not None:
+                self.segment.close()
+            self.segment = mmap.mmap(self.shm_fd, size)
+        inputs = protocol.load_batch(self.segment if size else b"", request["batch"],
+                                     self.conn_in)
+        if request.get("readonly"):
+            for args in inputs:
+                for arg in args:
+                    if hasattr(arg, "flags"):
+                        arg.flags.writeable = False
+        calls = int(request.get("calls") or len(inputs))
+        self.inputs = inputs
+        self.plan = [inputs[i % len(inputs)] for i in range(calls)] if inputs else []
+
     def fetch(self, send: bool) -> None:
-        result, self.result, self.args = self.result, None, ()
+        results, self.results = self.results, []
+        self.inputs, self.plan = (), []
         if not send:
             self.reply({"ok": True})
             return
-        header, payload = protocol.result_to_wire(result)
-        del result
-        self.reply({"ok": "error" not in header, **header}, payload)
+        wired = [protocol.result_to_wire(result) for result in results]
+        del results
+        # One payload for the whole batch: a thousand small results cost one write.
+        payload = b"".join(p for _, p in wired if p is not None)
+        self.reply({"ok": all("error" not in header for header, _ in wired),
+                    "items": [header for header, _ in wired]}, payload)
 
     def load(self, request: dict[str, Any]) -> None:
         from grader.speed.candidates import load_payload
@@ -132,12 +167,12 @@ class Worker:
         from grader.speed.memory import traced_peak_bytes
 
         try:
-            traced = traced_peak_bytes(self.func, self.args)
+            traced = traced_peak_bytes(self.func, self.plan[0])
         except BaseException as exc:  # noqa: BLE001
             self.reply({"ok": False, "error": _describe(exc)})
             return
         finally:
-            self.args = ()
+            self.inputs, self.plan = (), []
         self.reply({"ok": True, "tracemalloc_bytes": traced})
 
     def simd(self, request: dict[str, Any]) -> None:
@@ -160,9 +195,25 @@ def _noop(*args: Any) -> None:
     """What the calibration call runs: measures the request/reply overhead itself."""
 
 
+def _template(like: dict[str, Any]) -> Any:
+    """A do-nothing function returning zeros shaped like ``like`` (dtype, shape, scalar):
+    fetching its results measures what handing back real results costs."""
+    import numpy as np
+
+    value = np.zeros(tuple(like["shape"]), dtype=np.dtype(like["dtype"]))
+    value = value.item() if like.get("scalar") else value
+
+    def template(*args: Any) -> Any:
+        return value
+
+    return template
+
+
 def main(argv: list[str]) -> int:
     read_fd, write_fd = int(argv[1]), int(argv[2])
-    worker = Worker(Connection(read_fd, writable=False), Connection(write_fd, readable=False))
+    shm_fd = int(argv[3]) if len(argv) > 3 else -1
+    worker = Worker(Connection(read_fd, writable=False), Connection(write_fd, readable=False),
+                    shm_fd)
     # EOF/BrokenPipe: the parent went away, so there is nothing left to report to.
     with contextlib.suppress(EOFError, BrokenPipeError, KeyboardInterrupt):
         worker.run()

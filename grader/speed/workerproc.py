@@ -8,6 +8,7 @@ its memory limit, or sent something unreadable. The worker is killed in all thos
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import signal
 import subprocess
@@ -20,19 +21,23 @@ from typing import Any
 import numpy as np
 import psutil
 
-from grader.speed import protocol
-from grader.speed.cpuclock import WorkerClock
+from grader.speed import batching, protocol
+from grader.speed.cpuclock import ClockUnsettled, WorkerClock
 from grader.speed.environment import project_root, python_executable, worker_env
 
 # How often a waiting parent looks at the worker's RSS and liveness. A reply wakes the
 # parent at once; this only bounds how late a hang or a memory blow-up is noticed.
 _WATCH_INTERVAL = 0.05
-# Below this many bytes of arrays, a send fits the pipe buffer (64 KiB) and cannot block.
-_SMALL_SEND = 32 * 1024
+
+
+# The shared input segment is a memfd, so RLIMIT_FSIZE (64 MiB in the grading sandbox)
+# bounds it; arrays beyond it travel on the pipe.
+SEGMENT_LIMIT = batching.MAX_FRESH_BYTES
 
 
 class WorkerFailure(Exception):
-    """A worker stopped answering properly. ``kind``: died, timeout, memory or protocol."""
+    """A worker stopped answering properly. ``kind``: died, timeout, memory, protocol, or
+    busy (a thread kept running when its CPU time had to be read)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -48,6 +53,9 @@ class WorkerHandle:
         self.idle_rss: int | None = None
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
+        # The inputs' shared segment (protocol.layout_batch); grown by the parent as needed.
+        self._shm_fd = os.memfd_create(f"grader-inputs-{label}", os.MFD_CLOEXEC)
+        self._shm: mmap.mmap | None = None
         # Candidate output (prints, warnings, tracebacks) goes to a file, never to the pipes:
         # a stray print must not corrupt the protocol.
         self._log = tempfile.TemporaryFile()
@@ -56,8 +64,8 @@ class WorkerHandle:
         try:
             self.proc = subprocess.Popen(
                 [python_executable(), "-m", "grader.speed.worker", str(to_child_r),
-                 str(from_child_w)],
-                pass_fds=(to_child_r, from_child_w), env=env, cwd=project_root(),
+                 str(from_child_w), str(self._shm_fd)],
+                pass_fds=(to_child_r, from_child_w, self._shm_fd), env=env, cwd=project_root(),
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
         finally:
             # Close the child's ends here, so its death shows up as EOF on our side.
@@ -66,6 +74,7 @@ class WorkerHandle:
         self._to = Connection(to_child_w, readable=False)
         self._from = Connection(from_child_r, writable=False)
         self.clock = WorkerClock(self.proc.pid)
+
         self._ps = psutil.Process(self.proc.pid)
 
     @property
@@ -80,24 +89,28 @@ class WorkerHandle:
         except (BrokenPipeError, OSError) as exc:
             raise self._died() from exc
 
-    def send_args(self, request: dict[str, Any], args: tuple[Any, ...], timeout: float) -> None:
-        """Send a request with array arguments within ``timeout`` seconds.
+    def send_batch(self, request: dict[str, Any], batch: list[tuple[Any, ...]],
+                   timeout: float = 60.0) -> None:
+        """Put a batch of argument tuples in the worker's shared segment and send
+        ``request`` saying where they are; arrays beyond the segment's limit follow on the
+        pipe (within ``timeout``: a worker stuck in candidate code may stop reading)."""
+        described, placed, inline, needed = protocol.layout_batch(batch, SEGMENT_LIMIT)
+        segment = self._segment(needed)
+        for offset, flat in placed:
+            if flat.nbytes:
+                segment[offset:offset + flat.nbytes] = flat.reshape(-1).view(np.uint8).data
+        self.send({**request, "batch": described, "segment": len(segment) if segment else 0})
+        if inline:
+            self._send_inline(inline, timeout)
 
-        Arrays larger than the pipe buffer block the sender until the worker reads them; a
-        worker stuck in candidate code (a background thread holding the GIL) would block us
-        forever, so big sends run in a helper thread that we can stop waiting for.
-        """
-        if sum(a.nbytes for a in args if isinstance(a, np.ndarray)) < _SMALL_SEND:
-            try:
-                protocol.send_args(self._to, request, args)
-            except OSError as exc:
-                raise self._died() from exc
-            return
+    def _send_inline(self, arrays: list[np.ndarray], timeout: float) -> None:
+        """Raw array bytes on the pipe, from a helper thread we can stop waiting for."""
         errors: list[BaseException] = []
 
         def push() -> None:
             try:
-                protocol.send_args(self._to, request, args)
+                for flat in arrays:
+                    self._to.send_bytes(flat.reshape(-1).view(np.uint8))
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
                 errors.append(exc)
 
@@ -113,6 +126,18 @@ class WorkerHandle:
             if isinstance(errors[0], OSError):
                 raise self._died() from errors[0]
             raise errors[0]
+
+    def _segment(self, needed: int) -> mmap.mmap | None:
+        """The shared segment, grown (never shrunk) to at least ``needed`` bytes."""
+        if needed == 0:
+            return self._shm
+        if self._shm is None or len(self._shm) < needed:
+            size = -(-needed // mmap.PAGESIZE) * mmap.PAGESIZE
+            if self._shm is not None:
+                self._shm.close()
+            os.ftruncate(self._shm_fd, size)
+            self._shm = mmap.mmap(self._shm_fd, size)
+        return self._shm
 
     def wait(self, timeout: float) -> dict[str, Any]:
         """The next JSON reply, or WorkerFailure within ``timeout`` seconds."""
@@ -138,10 +163,15 @@ class WorkerHandle:
         return self.wait(timeout)
 
     def cpu_ns(self) -> int:
+        """The worker's CPU ns, read once none of its threads is running (cpuclock.py)."""
         try:
             return self.clock.read_ns()
         except ProcessLookupError as exc:
             raise self._died() from exc
+        except ClockUnsettled as exc:
+            self.kill()
+            raise WorkerFailure("busy", f"{self.label} worker: {exc}; work outside the timed "
+                                "call is not graded") from exc
 
     # ---- watching -------------------------------------------------------------------------
 
@@ -230,6 +260,11 @@ class WorkerHandle:
         for conn in (self._to, self._from):
             with contextlib.suppress(OSError):
                 conn.close()
+        if self._shm is not None:
+            self._shm.close()
+            self._shm = None
+        with contextlib.suppress(OSError):
+            os.close(self._shm_fd)
         self._log.close()
 
     def __enter__(self) -> WorkerHandle:

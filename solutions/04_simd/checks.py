@@ -5,11 +5,12 @@ hidden tests. What is graded, per kernel:
 
 * values: against the exactly rounded sum (``math.fsum``) on awkward lengths, within the
   error any summation order may make (``speed.sum_tolerance``); NaN stays NaN;
-* SIMD: the kernel's machine code, compiled in a separate worker process from your Python
-  source, contains packed floating-point additions (``vaddpd``, ``vfmadd231pd`` ...);
-* speed: grader.speedtest times your kernel against the AI's scalar loop (speed.py) on fresh
-  inputs, in worker processes, CPU time read from outside (threshold and size in
-  assignment.toml); at grading time it is measured again outside your kernel;
+* SIMD: the kernel's machine code, compiled in a separate worker process from the kernel's
+  own source alone (grader/speed/kernels.py), contains packed floating-point additions
+  (``vaddpd``, ``vfmadd231pd`` ...);
+* speed: grader.speedtest times that same kernel against the AI's scalar loop (speed.py) on
+  cache-resident inputs, in worker processes, CPU time read from outside (threshold and size
+  in assignment.toml); at grading time it is measured again outside your kernel;
 * bandwidth (sum_array): beyond the caches (6M elements), your kernel's read speed as a
   fraction of a memory copy's speed (read + write), both timed in the same rounds.
 
@@ -110,28 +111,19 @@ def _require_numba(kernel: Any, name: str) -> None:
                              f"decorate it with @numba.njit(...) directly")
 
 
-def _holder(kernel: Any, name: str) -> Any:
-    """A tiny __main__ function whose globals hold ``kernel`` under ``name``.
-
-    grader.simd.simd_report_for looks the kernel up by name in the candidate's namespace;
-    a pickled kernel's namespace is its own globals, which do not contain the kernel itself.
-    The wrapper is pickled by value with ``kernel`` as its one global, so the worker gets
-    the learner's Python source and compiles it there.
-    """
-    namespace = {"__name__": "__main__", name: kernel}
-    exec(f"def _simd_holder(*args):\n    return {name}(*args)\n", namespace)  # noqa: S102
-    return namespace["_simd_holder"]
-
-
 def assert_simd(kernel: Any, name: str, factory: str) -> None:
     """The machine code of ``kernel`` (compiled in a worker for ``factory``'s argument types)
     holds packed floating-point additions; else AssertionError with grader.simd's reason."""
     from grader.simd import simd_report_for
-    from grader.speed import CallableCandidate, ModuleCandidate
+    from grader.speed import ModuleCandidate
+    from grader.speed.kernels import KernelCandidate, KernelSourceError
 
     _require_numba(kernel, name)
-    report = simd_report_for(CallableCandidate(_holder(kernel, name), name=name), name,
-                             ModuleCandidate(SUPPORT, factory))
+    try:  # the kernel's own source compiled alone, as the speed test times it
+        subject = KernelCandidate.from_function(kernel, name)
+    except KernelSourceError as exc:
+        raise AssertionError(str(exc)) from None
+    report = simd_report_for(subject, name, ModuleCandidate(SUPPORT, factory))
     adds = {op: n for op, n in report.packed.items() if _PACKED_ADD.match(op)}
     if adds:
         return
