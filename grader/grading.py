@@ -1,13 +1,20 @@
 """``python -m grader grade ASSIGNMENT NOTEBOOK``: one notebook graded by nbgrader itself.
 
 The notebook is graded in a throw-away course folder: nbgrader ``generate_assignment`` records
-the source's grade cells (hidden tests included) in a temporary gradebook, ``autograde``
-restores locked and hidden cells from it, executes, and scores. The points are therefore the
-ones stock ``nbgrader autograde`` gives, read back from the gradebook.
+the source's grade cells (hidden tests included) in a gradebook, ``autograde`` restores
+locked and hidden cells from it, executes, and scores. The points are therefore the ones
+stock ``nbgrader autograde`` gives, read back from the gradebook.
+
+Generating costs ~7 s (nbgrader's preprocessors and the gradebook's migrations), so the
+generated gradebook and release are kept in ``.cache/grade/ASSIGNMENT/KEY/``, KEY a hash of
+everything they depend on (the source folder, nbgrader_config.py, nbgrader's version), and
+copied into each throw-away course: editing the source makes a new one.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import hashlib
 import os
 import shutil
 import tempfile
@@ -19,7 +26,7 @@ from typing import Any
 from grader.metadata import MetadataError, load_assignment
 from grader.nbgrader_api import NbgraderError, checked, make_api
 from grader.notebooks import nbgrader_meta, read
-from grader.paths import SOURCE_DIR
+from grader.paths import CONFIG_NAME, SOURCE_DIR, cache_dir, file_lock
 
 STUDENT = "student"
 _MESSAGE_LIMIT = 2000
@@ -82,14 +89,68 @@ def grade_notebook(root: Path, assignment: str, notebook: Path) -> GradeResult:
                        feedback_directory=str(course / "feedback"),
                        db_url=f"sqlite:///{course}/gradebook.db")
         try:
+            _copy_generated(root, assignment, course)
             with _private_progress(course):
-                checked(api.generate_assignment(assignment, force=True, create=True),
-                        "generate_assignment")
                 checked(api.autograde(assignment, STUDENT, force=True, create=True), "autograde")
         except NbgraderError as exc:
             raise GradingError(str(exc)) from None
         graded = course / "autograded" / STUDENT / assignment / meta.notebook
         return _collect(api, assignment, meta.notebook, graded, notebook)
+
+
+def _copy_generated(root: Path, assignment: str, course: Path) -> None:
+    """Copy the gradebook and release generated from ``assignment``'s current source into
+    ``course``, generating them first when the cache has none (one process at a time:
+    concurrent graders of a class share the cache). Raises NbgraderError when generation
+    fails."""
+    key = source_key(root, assignment)
+    folder = cache_dir(root, "grade", assignment)
+    cached = folder / key
+    with file_lock(folder / ".lock"):
+        if not (cached / "gradebook.db").is_file():
+            _generate(root, assignment, folder, cached)
+            for old in folder.iterdir():
+                if old.is_dir() and old != cached:
+                    shutil.rmtree(old, ignore_errors=True)  # a previous source's
+        shutil.copy(cached / "gradebook.db", course / "gradebook.db")
+        shutil.copytree(cached / "release", course / "release")
+
+
+def _generate(root: Path, assignment: str, folder: Path, cached: Path) -> None:
+    work = Path(tempfile.mkdtemp(prefix="generating-", dir=folder))
+    try:
+        api = make_api(root, source_directory=str(root / SOURCE_DIR),
+                       release_directory=str(work / "release"),
+                       db_url=f"sqlite:///{work}/gradebook.db")
+        checked(api.generate_assignment(assignment, force=True, create=True),
+                "generate_assignment")
+        shutil.rmtree(cached, ignore_errors=True)  # a partial one, from a crash
+        os.rename(work, cached)  # never a half-generated folder under the final name
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def source_key(root: Path, assignment: str) -> str:
+    """A hash of what the generated gradebook depends on: every file of the assignment's
+    source folder that nbgrader does not ignore, the course's nbgrader_config.py and
+    nbgrader's version."""
+    import nbgrader
+
+    from grader.nbgrader_api import load_config
+
+    ignore = list(load_config(root).CourseDirectory.get("ignore", []))
+    digest = hashlib.sha256(f"nbgrader {nbgrader.__version__}\n".encode())
+    config = root / CONFIG_NAME
+    digest.update(config.read_bytes() if config.is_file() else b"")
+    source = root / SOURCE_DIR / assignment
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if not path.is_file() or any(fnmatch.fnmatch(part, pattern) for part in relative.parts
+                                     for pattern in ignore):
+            continue
+        digest.update(f"\0{relative.as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
 
 
 def learner_files(root: Path, assignment: str) -> list[str]:
