@@ -72,11 +72,14 @@ class Row:
     seconds: list[float] = field(default_factory=list)
     wrong: int = 0
     reasons: list[str] = field(default_factory=list)
+    untimed: str = ""
 
     def add(self, report: Any, seconds: float) -> None:
         self.seconds.append(seconds)
         if report.speedup is not None:
             self.ratios.append(report.speedup)
+        elif not self.untimed:
+            self.untimed = report.reason  # failed before any timing (a list, not an array)
         if report.passed != self.must_pass:
             self.wrong += 1
             self.reasons.append(report.reason)
@@ -156,6 +159,8 @@ def print_table(rows: list[Row], n: int) -> None:
     print(f"\ntotal: {verdicts} verdicts, {false_fails} false fails, {false_passes} false "
           f"passes")
     for r in rows:
+        if r.untimed:
+            print(f"  n/a ({r.cell}, {r.kind}): {r.untimed}")
         for reason in r.reasons[:3]:
             print(f"  wrong ({r.cell}, {r.kind}): {reason}")
 
@@ -178,7 +183,12 @@ def main() -> int:
         for assignment, exercise in cells:
             work = Path(tmp) / assignment.name
             work.mkdir(exist_ok=True)
-            rows += bench_cell(assignment, exercise, args.n, work)
+            done = bench_cell(assignment, exercise, args.n, work)
+            rows += done
+            for r in done:  # as it goes: a run cut short still shows what it measured
+                print(f"{r.cell} {r.kind}: {r.wrong} wrong of {len(r.seconds)}, ratios "
+                      f"{min(r.ratios, default=0):.2f}-{max(r.ratios, default=0):.2f}x",
+                      file=sys.stderr, flush=True)
     print_table(rows, args.n)
     return 1 if any(r.wrong for r in rows) else 0
 

@@ -136,7 +136,13 @@ def test_adversarial_submission_is_contained_and_scores_nothing_it_cheated(grade
     if name == "fork_bomb":
         assert int(text.split("forked ")[1].split("\\n")[0]) < 64
     if name == "memory_bomb":
-        assert int(text.split("hoarded ")[1].split(" MiB")[0]) < 1536
+        # The address-space limit stops the hoard below 1.5 GiB; on a machine busy enough
+        # (CI with a memory-streaming neighbour) touching that much can outlast the 8 s cell
+        # timeout instead, which contains it just as well: either way, nothing scored.
+        if "hoarded " in text:
+            assert int(text.split("hoarded ")[1].split(" MiB")[0]) < 1536
+        else:
+            assert "CellTimeoutError" in text, text[:2000]
     if name == "output_flood":
         size = (course / "autograded" / student / A / "vectorization.ipynb").stat().st_size
         assert size < 5 * 1024 * 1024 and "truncated" in text
