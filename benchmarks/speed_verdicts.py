@@ -12,7 +12,8 @@ measurement a grade cell makes, with the candidate loaded the way grading loads 
 
 Prints one row per cell and kind (threshold, false fails, false passes, median and min/max
 ratio, seconds per verdict) and the totals; exits 1 on any wrong verdict. The slow variants
-are in benchmarks/variants/; the Rust one is the golden "still clones" crate.
+are in benchmarks/variants/; chapter 04's numba ones and the Rust one are golden submissions
+(tests/golden/).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ from grader.speedtest import candidate_for, run_speed, setup_for
 
 HERE = Path(__file__).resolve().parent
 VARIANTS = HERE / "variants"
-GOLDEN_CRATES = HERE.parent / "tests" / "golden" / "05_rust_clones" / "still_clones"
+GOLDEN = HERE.parent / "tests" / "golden"
+GOLDEN_CRATES = GOLDEN / "05_rust_clones" / "still_clones"
+# Honest scalar kernels (indexed loops, no fastmath): the golden submission, compiled alone.
+SCALAR_KERNELS = GOLDEN / "04_simd" / "scalar_and_article_tail.py"
 
 SPIN = "import time\nend = time.monotonic() + {s}\nwhile time.monotonic() < end: pass\n"
 STREAM = ("import time, numpy as np\nend = time.monotonic() + {s}\n"
@@ -97,8 +101,8 @@ def slow_variant(assignment: Assignment, exercise: Exercise, work: Path) -> Any:
         shutil.copy(assignment.folder / "numpy_buffer.mojo", folder)
         return candidate_for(assignment, exercise, folder, folder / assignment.notebook)
     if assignment.name == "04_simd":
-        source = (VARIANTS / "simd_scalar.py").read_text()
-        return KernelCandidate(kernel_module([source], name), name, "simd_scalar.py")
+        source = SCALAR_KERNELS.read_text()
+        return KernelCandidate(kernel_module([source], name), name, SCALAR_KERNELS.name)
     if assignment.name == "05_rust_clones":
         folder = work / "still_clones"
         if not folder.is_dir():
