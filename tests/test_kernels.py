@@ -89,6 +89,30 @@ def test_what_could_run_or_keep_state_is_refused(cells, words):
         kernel_module(cells, "total")
 
 
+@pytest.mark.parametrize("constant, words", [
+    ("1 / 0", "division by zero"),
+    ("((((9 ** 64) ** 64) ** 64) ** 64) ** 64", "too large"),
+    ("2.0 ** 1000 * 2.0 ** 1000 * 1e308 ** 2", "fails"),
+    ("int('" + "9" * 5000 + "')", "not a constant"),
+    ("int('abc')", "not a constant"),
+    ("(-8) ** 0.5", "not real"),
+    ("{[1]: 2}", "unhashable"),
+    (" + ".join(["1"] * 1500), "RecursionError"),
+], ids=["zero-division", "huge-power", "float-overflow", "long-digits", "bad-int", "complex",
+        "unhashable-key", "long-sum"])
+def test_constants_that_would_crash_or_exhaust_the_trusted_process_are_refused(constant, words):
+    """The module is built in the trusted process: a learner's constant may fail, but only
+    as a KernelSourceError naming it, quickly, never as a crash or a memory bomb."""
+    cells = [f"import numba\nX = {constant}\n@numba.njit\ndef total(x):\n    return X\n"]
+    with pytest.raises(KernelSourceError, match=words):
+        kernel_module(cells, "total")
+
+
+def test_a_cell_too_deep_for_the_parser_defines_nothing():
+    with pytest.raises(KernelSourceError, match="defines no kernel 'total'"):
+        kernel_module(["X = " + "-" * 100_000 + "1\n"], "total")
+
+
 def test_a_missing_kernel_says_so():
     with pytest.raises(KernelSourceError, match="defines no kernel 'total'"):
         kernel_module(["x = 1\n"], "total")

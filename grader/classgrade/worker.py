@@ -111,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     cap = int(argv[2]) if len(argv) > 2 else 1 << 20  # bytes of output per cell
     with open(notebook) as f:
         cells = json.load(f)["cells"]
+    # An interrupt is SIGINT to the main thread. A process started in the background of a
+    # non-interactive shell (a CI step, `cmd &`) inherits SIGINT ignored, and Python then
+    # installs no KeyboardInterrupt handler: every endless call would write the worker off.
+    # Install it ourselves, as ipykernel does for each request, before any student code.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(path)
     from IPython.core.interactiveshell import InteractiveShell

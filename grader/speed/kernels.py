@@ -22,7 +22,6 @@ import builtins
 import copy
 import hashlib
 import inspect
-import math
 import symtable
 import textwrap
 from collections.abc import Iterable
@@ -30,18 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from grader.speed.candidates import Candidate, notebook_code_cells
+from grader.speed.kernelconst import KernelSourceError, evaluate, literal
+
+__all__ = ["KernelCandidate", "KernelSourceError", "kernel_module", "load_kernel"]
 
 ALLOWED_MODULES = ("numba", "numpy", "math")
 _DECORATORS = {("numba", "njit"), ("numba", "jit")}
 # Options a kernel may set; `cache` is accepted and dropped.
 _OPTIONS = {"fastmath", "nopython", "nogil", "boundscheck", "error_model", "inline",
             "parallel", "cache"}
-_CONSTANT_CALLS = {"frozenset", "set", "tuple", "list", "dict", "int", "float", "bool",
-                   "str", "complex"}
-
-
-class KernelSourceError(ValueError):
-    """The kernel cannot be compiled alone; the message says which statement and why."""
 
 
 class KernelCandidate(Candidate):
@@ -124,8 +120,10 @@ def kernel_module(cells: Iterable[str], name: str, origin: str = "<cells>",
     for source in cells:
         try:
             tree = ast.parse(source)
-        except SyntaxError:
-            continue  # a cell that does not parse defines nothing (the notebook says why)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            # A cell that does not parse (or is too deeply nested for the parser) defines
+            # nothing; the notebook's own run says why.
+            continue
         for statement in tree.body:
             _bind(scope, statement, source)
     if name not in scope.kernels:
@@ -144,7 +142,7 @@ def kernel_module(cells: Iterable[str], name: str, origin: str = "<cells>",
         module, attribute = scope.members[alias_name]
         lines.append(f"from {module} import {attribute} as {alias_name}")
     for constant in sorted(used & set(scope.constants)):
-        lines.append(f"{constant} = {_literal(scope.constants[constant])}")
+        lines.append(f"{constant} = {literal(scope.constants[constant])}")
     for kernel in reversed(needed):  # helpers first
         lines += ["", "", ast.unparse(_clean(scope, scope.kernels[kernel], origin))]
     if alias and alias != name:
@@ -168,14 +166,15 @@ def _bind(scope: _Scope, statement: ast.stmt, source: str) -> None:
         for target_name in names:
             scope.forget(target_name)
         value = statement.value
+        what = "a value computed at run time"
         if len(names) == 1 and len(targets) == 1 and value is not None:
             try:
-                scope.constants[names[0]] = _constant(scope, value)
+                scope.constants[names[0]] = evaluate(value, scope.constants, scope.other)
                 return
-            except KernelSourceError:
-                pass
+            except KernelSourceError as exc:
+                what += f", {exc}"
         for target_name in names:
-            scope.other[target_name] = "a value computed at run time"
+            scope.other[target_name] = what
     else:
         for node in ast.walk(statement):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) or \
@@ -221,58 +220,6 @@ def _qualified(scope: _Scope, node: ast.expr) -> tuple[str, str] | None:
             node.value.id in scope.modules:
         return scope.modules[node.value.id], node.attr
     return None
-
-
-def _constant(scope: _Scope, node: ast.expr) -> Any:
-    """The value of a constant expression: literals, containers, known constants, and
-    frozenset(...)/tuple(...)... of those. KernelSourceError for anything else."""
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Name) and node.id in scope.constants:
-        return scope.constants[node.id]
-    if isinstance(node, ast.Tuple | ast.List | ast.Set):
-        items = [_constant(scope, e) for e in node.elts]
-        return {ast.Tuple: tuple, ast.List: list, ast.Set: set}[type(node)](items)
-    if isinstance(node, ast.Dict) and None not in node.keys:
-        return {_constant(scope, k): _constant(scope, v)  # type: ignore[arg-type]
-                for k, v in zip(node.keys, node.values, strict=True)}
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        value = _constant(scope, node.operand)
-        if isinstance(value, int | float | complex) and not isinstance(value, bool):
-            return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult
-                                                  | ast.Div | ast.FloorDiv | ast.Pow):
-        left, right = _constant(scope, node.left), _constant(scope, node.right)
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right)):
-            if isinstance(node.op, ast.Pow) and abs(right) > 64:
-                raise KernelSourceError("exponent too large for a constant")
-            expression = ast.fix_missing_locations(ast.Expression(ast.BinOp(
-                ast.Constant(left), node.op, ast.Constant(right))))
-            return eval(compile(expression, "<constant>", "eval"))  # noqa: S307 - numbers only
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-            node.func.id in _CONSTANT_CALLS and node.func.id not in scope.other and \
-            not node.keywords and len(node.args) <= 1:
-        args = [_constant(scope, a) for a in node.args]
-        return getattr(builtins, node.func.id)(*args)
-    raise KernelSourceError(f"not a constant: {ast.unparse(node)}")
-
-
-def _literal(value: Any) -> str:
-    """Source text that evaluates to the constant ``value`` (non-finite floats too)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"float({str(value)!r})"
-    if isinstance(value, tuple):
-        inner = ", ".join(_literal(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    if isinstance(value, set | frozenset):
-        inner = ", ".join(sorted(_literal(v) for v in value))
-        text = "{" + inner + "}" if value else "set()"
-        return f"frozenset({text})" if isinstance(value, frozenset) else text
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
-    return repr(value)
 
 
 def _free_names(scope: _Scope, kernel: str) -> set[str]:
@@ -337,11 +284,11 @@ def _clean(scope: _Scope, node: ast.FunctionDef, origin: str) -> ast.FunctionDef
             if keyword.arg not in _OPTIONS:
                 raise KernelSourceError(f"{origin}: kernel {node.name!r}: option "
                                         f"{keyword.arg!r} is not allowed here")
-            value = _constant(scope, keyword.value)
+            value = evaluate(keyword.value, scope.constants, scope.other)
             if keyword.arg == "nopython" and value is not True:
                 raise KernelSourceError(f"{origin}: kernel {node.name!r} must be nopython")
             if keyword.arg != "cache":
-                keywords.append(ast.keyword(keyword.arg, ast.parse(_literal(value),
+                keywords.append(ast.keyword(keyword.arg, ast.parse(literal(value),
                                                                    mode="eval").body))
         args = [_signature(scope, a, node.name, origin) for a in decorator.args]
         decorator = ast.Call(decorator.func, args, keywords)
