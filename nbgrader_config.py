@@ -38,12 +38,13 @@ c.Autograde.exclude_overwriting = {
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*(Warning|warn)\w*[:(]"
 
-# Autograde pipeline: nbgrader's own, with TrustedSpeed right after Execute (it re-measures
-# speed grade cells outside the learner's kernel, so a patched timer or grader module in the
-# kernel cannot fake a verdict; see grader/nbgrader_ext.py for the ordering rule).
+# Autograde pipeline: nbgrader's own, with Execute replaced by SandboxedGrading: the
+# learner's notebook runs only in the sandbox, and every grade cell's verdict is decided by
+# the course's grading engine outside it (the one `python -m grader autograde` and
+# `python -m grader grade` use), so a patched test helper, timer or gradebook in the
+# notebook changes nothing. See grader/nbgrader_ext.py for the ordering rule.
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
-    "grader.nbgrader_ext.TrustedSpeed",
+    "grader.nbgrader_ext.SandboxedGrading",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

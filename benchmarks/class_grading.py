@@ -4,10 +4,10 @@
 
 Builds one course (generate_assignment once), hands in N submissions (correct, partial,
 unsolved and a few adversarial ones from tests/golden), copies it twice, grades one copy with
-stock nbgrader (the course's config: TrustedSpeed re-measures speed cells, one submission at
-a time) and the other with ours, then prints both wall times, their ratio, the points of
-every submission side by side, and whether the speed verdicts agree. Honest submissions must
-agree exactly; adversarial ones are listed (stock nbgrader is fooled by some of them).
+stock nbgrader (the course's config: its SandboxedGrading step is the same engine, one
+submission at a time) and the other with ours, then prints both wall times, their ratio, the
+points of every submission side by side, and whether the speed verdicts agree. Every
+submission must agree, adversarial ones included: both paths grade with one engine.
 Not a unit test: it takes minutes, and the numbers depend on the machine's load.
 """
 

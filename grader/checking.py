@@ -95,8 +95,10 @@ def check(exercise: str, obj: Any = None, *, speed: bool = True,
 
 def timed_grade_ids(exercise: Any) -> set[str]:
     """Grade cells of ``exercise`` that time code: its speed test and any other table of
-    assignment.toml that names a grade cell (the SIMD chapter's bandwidth test)."""
-    tables = [exercise.speed, *(v for v in exercise.extra.values() if isinstance(v, dict))]
+    assignment.toml that names a grade cell (the SIMD chapter's bandwidth test), but not an
+    ``[exercises.allocations]`` table: its public tests in checks.py are quick."""
+    tables = [exercise.speed, *(v for k, v in exercise.extra.items()
+                                if isinstance(v, dict) and k != "allocations")]
     return {t["grade_id"] for t in tables if isinstance(t.get("grade_id"), str)}
 
 

@@ -2,8 +2,12 @@
 
 The notebook is graded in a throw-away course folder: nbgrader ``generate_assignment`` records
 the source's grade cells (hidden tests included) in a gradebook, ``autograde`` restores
-locked and hidden cells from it, executes, and scores. The points are therefore the ones
-stock ``nbgrader autograde`` gives, read back from the gradebook.
+locked and hidden cells from it and scores. Its Execute step is the course's
+``SandboxedGrading`` (nbgrader_config.py), i.e. the grading engine of ``python -m grader
+autograde``: the learner's code runs only in ``grader.sandbox`` and every verdict is decided
+outside it. The points are therefore the ones stock ``nbgrader autograde`` and the class
+autograde give, read back from the gradebook, and a score outside [0, a cell's maximum] is
+reported as an error, never added up.
 
 Generating costs ~7 s (nbgrader's preprocessors and the gradebook's migrations), so the
 generated gradebook and release are kept in ``.cache/grade/ASSIGNMENT/KEY/``, KEY a hash of
@@ -41,7 +45,7 @@ class CellGrade:
     grade_id: str
     points: float
     max_points: float
-    status: str  # "passed", "partial", "failed"
+    status: str  # "passed", "partial", "failed", "error" (a score outside [0, max])
     message: str
 
 
@@ -52,6 +56,8 @@ class GradeResult:
     score: float
     max_score: float
     cells: list[CellGrade] = field(default_factory=list)
+    sandbox: str = ""  # "bubblewrap", or what the learner's code ran without
+    problems: list[str] = field(default_factory=list)  # e.g. the kernel died, and where
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,14 +65,20 @@ class GradeResult:
     def as_text(self) -> str:
         width = max((len(c.grade_id) for c in self.cells), default=8)
         lines = [f"{self.assignment} / {self.notebook}: {self.score:g} of {self.max_score:g}"]
+        if self.sandbox != "bubblewrap":
+            lines.append(f"  WARNING: {self.sandbox}")
+        lines += [f"  note: {problem}" for problem in self.problems]
         for c in self.cells:
             lines.append(f"  {c.grade_id:<{width}}  {c.points:g}/{c.max_points:g}  {c.status:<7}"
                          f"  {c.message}".rstrip())
         return "\n".join(lines)
 
 
-def grade_notebook(root: Path, assignment: str, notebook: Path) -> GradeResult:
-    """Grade ``notebook`` as a submission of ``assignment``; raise GradingError if impossible."""
+def grade_notebook(root: Path, assignment: str, notebook: Path, *,
+                   cell_timeout: int | None = None, timeout: float | None = None) -> GradeResult:
+    """Grade ``notebook`` as a submission of ``assignment``; raise GradingError if impossible.
+    ``cell_timeout`` (seconds per cell) and ``timeout`` (wall seconds per sandboxed run)
+    default to the course's ``Execute.timeout`` and ``SandboxedGrading.timeout``."""
     source = root / SOURCE_DIR / assignment
     try:
         meta = load_assignment(source)
@@ -76,6 +88,7 @@ def grade_notebook(root: Path, assignment: str, notebook: Path) -> GradeResult:
         read(notebook)
     except (ValueError, OSError) as exc:
         raise GradingError(str(exc)) from None
+    sandbox = _sandbox_kind()
     with tempfile.TemporaryDirectory(prefix="grader-grade-") as tmp:
         course = Path(tmp)
         submitted = course / "submitted" / STUDENT / assignment
@@ -88,14 +101,36 @@ def grade_notebook(root: Path, assignment: str, notebook: Path) -> GradeResult:
                        autograded_directory=str(course / "autograded"),
                        feedback_directory=str(course / "feedback"),
                        db_url=f"sqlite:///{course}/gradebook.db")
+        if cell_timeout:
+            api.config.Execute.timeout = int(cell_timeout)
+        if timeout:
+            api.config.SandboxedGrading.timeout = float(timeout)
         try:
             _copy_generated(root, assignment, course)
             with _private_progress(course):
                 checked(api.autograde(assignment, STUDENT, force=True, create=True), "autograde")
+            from grader.nbgrader_ext import REPORTED
+
+            problems = REPORTED.pop((str(api.coursedir.submitted_directory), assignment,
+                                     STUDENT), [])
         except NbgraderError as exc:
             raise GradingError(str(exc)) from None
         graded = course / "autograded" / STUDENT / assignment / meta.notebook
-        return _collect(api, assignment, meta.notebook, graded, notebook)
+        result = _collect(api, assignment, meta.notebook, graded, notebook)
+        result.sandbox, result.problems = sandbox, problems
+        return result
+
+
+def _sandbox_kind() -> str:
+    """"bubblewrap", or the warning saying what isolation the learner's code runs without;
+    GradingError when no sandbox at all can run (GRADER_SANDBOX_KIND=bubblewrap without it)."""
+    from grader.sandbox import SandboxUnavailable, choose_kind
+
+    try:
+        kind, warnings = choose_kind()
+    except SandboxUnavailable as exc:
+        raise GradingError(f"no sandbox to run the notebook in: {exc}") from None
+    return kind if kind == "bubblewrap" else " ".join(warnings) or kind
 
 
 def _copy_generated(root: Path, assignment: str, course: Path) -> None:
@@ -204,9 +239,13 @@ def _collect(api: Any, assignment: str, nb_file: str, graded: Path, original: Pa
 
 
 def _cell(grade_id: str, score: float | None, max_score: float, message: str) -> CellGrade:
-    points = float(score or 0.0)
-    status = "passed" if points >= max_score else "partial" if points > 0 else "failed"
-    return CellGrade(grade_id, points, float(max_score), status, message)
+    points, top = float(score or 0.0), float(max_score)
+    if not 0.0 <= points <= top:  # NaN included: the gradebook is wrong, not the learner
+        return CellGrade(grade_id, 0.0, top, "error",
+                         f"the gradebook holds {points:g} points for a cell worth {top:g}; "
+                         "not counted")
+    status = "passed" if points >= top else "partial" if points > 0 else "failed"
+    return CellGrade(grade_id, points, top, status, message)
 
 
 def _messages(graded: Path) -> dict[str, str]:

@@ -10,7 +10,6 @@ Example::
     notebook = "vectorization.ipynb"
     lesson = "01_vectorization.ipynb"
     toolchains = []
-    kernel_only = []   # grade ids (fnmatch patterns) `grader autograde` does not re-run
 
     [[exercises]]
     name = "normalize"
@@ -21,7 +20,6 @@ Example::
 
 from __future__ import annotations
 
-import fnmatch
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +29,15 @@ from typing import Any
 from grader.paths import METADATA_NAME, RELEASE_DIR, SOURCE_DIR
 
 KNOWN_TOOLCHAINS = {"rust", "go", "mojo"}
+# Exercise tables whose ``grade_id`` cell is decided by a sandboxed measurement (fresh worker
+# processes driven by a controller that never runs learner code: grader/classgrade/
+# speedcheck.py), never by the grade cell's own code. Each kind has a measurer registered in
+# speedcheck.MEASURERS.
+# ``allocations``: heap allocations counted at libc in a fresh process that loads only the
+# learner's compiled crate (grader/native/allocations.py).
+# ``simd``, ``bandwidth``: a numba kernel compiled alone, its machine code read and its
+# throughput timed against a yardstick of speed.py (grader/speed/simdcheck.py).
+MEASURED_KINDS = ("speed", "allocations", "simd", "bandwidth")
 
 
 class MetadataError(ValueError):
@@ -50,6 +57,11 @@ class Exercise:
     def max_points(self) -> float:
         return sum(self.points.values())
 
+    def settings(self, kind: str) -> dict[str, Any]:
+        """The exercise's ``[exercises.KIND]`` table (``speed``, ...), or {}."""
+        value = self.speed if kind == "speed" else self.extra.get(kind, {})
+        return value if isinstance(value, dict) else {}
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -60,11 +72,6 @@ class Assignment:
     lesson: str | None
     toolchains: tuple[str, ...]
     exercises: tuple[Exercise, ...]
-    # Grade cells that need the learner's real objects (machine code, a compiled crate), so
-    # `python -m grader autograde` cannot re-run them outside the kernel with the learner's
-    # functions called as data (grader/classgrade/verify.py): graded from the sandboxed
-    # kernel alone, as stock nbgrader grades every cell.
-    kernel_only: tuple[str, ...] = ()
 
     def exercise(self, name: str) -> Exercise:
         for exercise in self.exercises:
@@ -76,9 +83,15 @@ class Assignment:
     def grade_ids(self) -> dict[str, float]:
         return {gid: pts for e in self.exercises for gid, pts in e.points.items()}
 
-    def kernel_only_ids(self) -> frozenset[str]:
-        return frozenset(gid for gid in self.grade_ids()
-                         if any(fnmatch.fnmatchcase(gid, p) for p in self.kernel_only))
+    def measured(self) -> list[tuple[Exercise, str, dict[str, Any]]]:
+        """(exercise, kind, settings) of every measured grade cell (MEASURED_KINDS)."""
+        return [(e, kind, dict(e.settings(kind))) for e in self.exercises
+                for kind in MEASURED_KINDS if e.settings(kind).get("grade_id")]
+
+    def measured_ids(self) -> frozenset[str]:
+        """Grade ids decided by the sandboxed measurement instead of their cell's code."""
+        return frozenset(str(settings["grade_id"]) for _, _, settings in self.measured())
+
 
 
 def _require(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
@@ -141,11 +154,11 @@ def load_assignment(folder: Path) -> Assignment:
     exercises = tuple(_exercise(t, f"{where} exercises[{i}]") for i, t in enumerate(raw_exercises))
     _no_duplicates([e.name for e in exercises], "exercise name", where)
     _no_duplicates([g for e in exercises for g in e.points], "grade id", where)
-    kernel_only = _string_list(data, "kernel_only", where)
-    grade_ids = [g for e in exercises for g in e.points]
-    for pattern in kernel_only:  # a typo would silently re-run a cell that cannot be
-        if not any(fnmatch.fnmatchcase(g, pattern) for g in grade_ids):
-            raise MetadataError(f"{where}: kernel_only pattern {pattern!r} matches no grade id")
+    if "kernel_only" in data:  # the old escape hatch: cells graded from the learner's kernel
+        raise MetadataError(f"{where}: 'kernel_only' is gone: no grade cell is decided in the "
+                            "learner's kernel. Test through the verifier (grader.native.build "
+                            "builds in the sandbox) or measure the cell (MEASURED_KINDS); see "
+                            "grader/TRUST.md")
     return Assignment(
         name=folder.name,
         folder=folder,
@@ -154,7 +167,6 @@ def load_assignment(folder: Path) -> Assignment:
         lesson=data.get("lesson"),
         toolchains=toolchains,
         exercises=exercises,
-        kernel_only=kernel_only,
     )
 
 

@@ -1,13 +1,15 @@
 """nbgrader preprocessors of this course, named in nbgrader_config.py.
 
-``TrustedSpeed`` runs right after ``Execute`` in autograde: the kernel that just ran is the
-learner's, and anything it computed (including a speed verdict) could have been patched.
-So every speed grade cell is measured again from the grading process, with the learner's
-code (the notebook's cells without the tests) loaded into fresh worker processes inside
-``grader.sandbox`` (grader/classgrade/speedcheck.py: no network, no solutions or gradebook,
-a separate uid); the cell's outputs are replaced by that verdict before ``SaveAutoGrades``
-scores them. Ordering rule: after Execute (needs the executed notebook), before
-IgnorePattern/SaveAutoGrades (they read the outputs this writes).
+``SandboxedGrading`` takes the place of nbgrader's ``Execute`` in autograde. Stock Execute
+runs the learner's notebook in an ordinary kernel with the grader's rights (it can read
+solutions/ and the gradebook, reach the network) and scores whatever that kernel reports.
+This step hands the notebook to the course's grading engine instead (grader/classgrade/
+engine.py, the one ``python -m grader autograde`` uses): the learner's cells run only in
+``grader.sandbox``, every grade cell's verdict is decided in a process that never ran
+learner code, and the outputs written here are what SaveAutoGrades scores. So stock
+``nbgrader autograde``, ``python -m grader grade`` and ``python -m grader autograde`` give
+the same points. Ordering rule: after nbgrader's sanitize steps (it needs the restored test
+cells), before IgnorePattern/LimitOutput/SaveAutoGrades (they read the outputs it writes).
 
 ``RedactHiddenTests`` is for ``generate_feedback``: stock nbgrader 0.9.6 shows hidden tests
 to students in tracebacks and printed output (nbgrader #917). Ordering rule: after GetGrades,
@@ -16,109 +18,63 @@ before ClearHiddenTests (it needs the hidden source to know what to cut).
 
 from __future__ import annotations
 
-import copy
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float, Integer
 
-from grader.metadata import MetadataError, load_assignment
-from grader.notebooks import block_lines, nbgrader_meta
-from grader.speedtest import TRUSTED_ENV
+from grader.notebooks import block_lines
+
+# (submitted folder, assignment, student) -> the engine's problems with that submission (a
+# dead kernel, a sandbox stop), for a caller in this process: `python -m grader grade`.
+REPORTED: dict[tuple[str, str, str], list[str]] = {}
 
 
-class TrustedSpeed(NbGraderPreprocessor):
-    """Recompute speed grade cells outside the learner's kernel, inside grader.sandbox."""
+class GradingFailed(RuntimeError):
+    """The engine could not grade this submission (no sandbox, a broken toolchain...):
+    nbgrader reports it as a failed autograde, never as a score."""
 
-    timeout = 900.0  # wall seconds for all speed cells of one submission
 
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(**kw)
-        os.environ[TRUSTED_ENV] = "1"
+class SandboxedGrading(NbGraderPreprocessor):
+    """Grade the notebook with the course's sandboxed engine instead of a trusted kernel."""
+
+    timeout = Float(900.0, help="Wall seconds per sandboxed run of one submission").tag(
+        config=True)
+    memory_bytes = Integer(4 << 30, help="Address space per sandboxed process").tag(
+        config=True)
 
     def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
-        folder = Path(resources.get("metadata", {}).get("path") or ".")
+        from grader.classgrade import engine
+        from grader.classgrade.course import CourseError, open_course
+        from grader.classgrade.job import run_job
+        from grader.classgrade.sanitize import SubmissionError, build_spec, sanitize
+
+        ids = resources.get("nbgrader", {})
+        assignment, student = ids.get("assignment"), ids.get("student")
+        if not assignment or not student:
+            raise GradingFailed("SandboxedGrading runs inside nbgrader autograde only")
+        root = Path(self.config.CourseDirectory.get("root") or ".").resolve()
         try:
-            assignment = load_assignment(folder)
-        except MetadataError:
-            return nb, resources  # not one of our assignments: nothing to re-measure
-        speed_ids = {e.speed["grade_id"] for e in assignment.exercises if e.speed.get("grade_id")}
-        cells = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") in speed_ids]
-        if not cells:
-            return nb, resources
-        verdicts, problem = self._measure(nb, folder, assignment, resources)
-        for cell in cells:
-            outputs = (verdicts or {}).get(nbgrader_meta(cell)["grade_id"])
-            cell.outputs = ([nbformat.from_dict(o) for o in outputs] if isinstance(outputs, list)
-                            else [_error("SpeedTestError", problem or "no speed verdict")])
-        return nb, resources
-
-    def _measure(self, nb: Any, folder: Path, assignment: Any,
-                 resources: dict) -> tuple[dict | None, str]:
-        """Every speed cell of the submission measured in one sandboxed run."""
-        from grader.classgrade.speedcheck import measure_in_sandbox, trusted_inputs
-        from grader.sandbox import GiB, Limits, MiB
-
-        learner = copy.deepcopy(nb)
-        for cell in learner.cells:  # hidden tests never reach the measured code
-            if nbgrader_meta(cell).get("grade"):
-                cell.source = ""
-        name = resources.get("nbgrader", {}).get("assignment", assignment.name)
-        keep = set(self.config.Autograde.get("exclude_overwriting", {}).get(name, []))
-        try:
-            files = _files(folder)
-            # From the source, not the autograded folder the learner's kernel just ran in;
-            # files learners edit from the release (their source versions are solutions).
-            source, release = self._step_dir("source", name), self._step_dir("release", name)
-            if not (source / "assignment.toml").is_file():
-                return None, f"no assignment.toml in the course's source folder {source}"
-            trusted = trusted_inputs(_files(source), release, keep)
-        except (OSError, ValueError) as exc:
-            return None, str(exc)
-        limits = Limits(cpu_seconds=int(self.timeout), memory_bytes=4 * GiB,
-                        max_file_bytes=64 * MiB)
-        with tempfile.TemporaryDirectory(prefix="grader-speed-") as tmp:
-            base = Path(tmp)
-            base.chmod(0o755)
-            try:
-                ran = measure_in_sandbox(base, trusted_files=trusted, files=files,
-                                         notebook_name="submission.ipynb",
-                                         notebook=nbformat.writes(learner), limits=limits,
-                                         timeout=self.timeout,
-                                         toolchains=assignment.toolchains)
-            except Exception as exc:  # no sandbox, a broken toolchain: an error, never a pass
-                return None, f"{type(exc).__name__}: {exc}"
-        for warning in ran.warnings:
-            self.log.warning("speed sandbox: %s", warning)
-        return ran.verdicts, ran.problem
-
-
-    def _step_dir(self, step: str, assignment: str) -> Path:
-        from nbgrader.coursedir import CourseDirectory
-
-        coursedir = CourseDirectory(config=self.config)
-        folder = getattr(coursedir, f"{step}_directory")
-        return Path(coursedir.format_path(folder, ".", assignment))
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    from grader.classgrade.course import read_tree
-
-    return read_tree(folder, _SKIP.__contains__, 32 * 1024 * 1024)
-
-
-# Build outputs and caches a kernel may leave beside the notebook, and the source's
-# solution_only/: never inputs.
-_SKIP = {"target", "__pycache__", ".ipynb_checkpoints", ".cache", "solution_only"}
-
-
-def _error(name: str, value: str) -> Any:
-    return nbformat.v4.new_output("error", ename=name, evalue=value,
-                                  traceback=[f"{name}: {value}"])
+            course = open_course(root, assignment, ids.get("db_url"), config=self.config)
+            nb = sanitize(course, student, nb)  # add_missing_cells, as the class path does
+            spec = build_spec(course, student, nb, **engine.job_options(
+                course, timeout=self.timeout, memory_bytes=self.memory_bytes))
+        except (CourseError, SubmissionError) as exc:
+            raise GradingFailed(f"{student}/{assignment}: {exc}") from None
+        result = run_job(spec)
+        if result.error is not None:
+            raise GradingFailed(f"{student}/{assignment} not graded: {result.error}")
+        for warning in result.sandbox_warnings:
+            self.log.warning("sandbox: %s", warning)
+        graded, problems = engine.finish(course, nb, result)
+        for problem in problems:
+            self.log.warning("%s: %s", student, problem)
+        key = (str(self.config.CourseDirectory.get("submitted_directory", "submitted")),
+               assignment, student)
+        REPORTED[key] = problems
+        return graded, resources
 
 
 REDACTED = "[hidden test]"

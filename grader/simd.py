@@ -54,6 +54,7 @@ class SimdReport:
     widest: "zmm", "ymm", "xmm" or None, over the packed arithmetic.
     isa: the widest vector ISA this CPU supports; target_cpu: what LLVM compiled for.
     recompiled: the overload came from numba's cache and a fresh copy was compiled.
+    asm: the assembly text counted (for further analysis, e.g. grader/speed/simdcheck.py).
     """
 
     uses_simd: bool
@@ -67,6 +68,7 @@ class SimdReport:
     signature: str = ""
     recompiled: bool = False
     in_worker: bool = False
+    asm: str = field(default="", repr=False)
 
     def __str__(self) -> str:
         return (f"{'SIMD' if self.uses_simd else 'no SIMD'}: {self.reason} "
@@ -130,7 +132,8 @@ def analyse_asm(asm: str, *, fastmath: bool | None = None, signature: str = "",
                         scalar=dict(scalar), packed_other=dict(other),
                         widest=None if widest is None else f"{widest}mm",
                         isa=_isa_note(), target_cpu=target_cpu or _target_cpu(),
-                        signature=signature, recompiled=recompiled, in_worker=in_worker)
+                        signature=signature, recompiled=recompiled, in_worker=in_worker,
+                        asm=asm)
     if packed:
         report.reason = _packed_reason(packed, widest, report.isa)
     elif scalar or other:

@@ -36,7 +36,7 @@ from grader.metadata import Assignment, Exercise, MetadataError, find_exercise
 from grader.paths import SOURCE_DIR, find_course_root, package_course_root
 
 SPEED_FILE = "speed.py"
-# Set by the grading process (grader.nbgrader_ext.TrustedSpeed) before the kernel starts, so
+# Set by the grading engine (grader/classgrade/job.py) in the learner's sandboxed process, so
 # the kernel skips its own untrusted, duplicate measurement. Kept here, not in nbgrader_ext:
 # importing that module imports nbformat, whose jsonschema import alone costs seconds.
 TRUSTED_ENV = "GRADER_SPEED_OUT_OF_KERNEL"

@@ -12,7 +12,9 @@ set -euo pipefail
 
 # bubblewrap: bwrap, the unprivileged namespace sandbox (mount/pid/net/user ns).
 # util-linux: prlimit/setpriv; normally present, listed so a slim image gets it.
-SANDBOX_DEB_PACKAGES=(bubblewrap util-linux)
+# gcc, libc6-dev: the C compiler and headers the grader builds its allocation counter with
+# (grader/native/alloc_shim.c); rustc links crates with `cc` too.
+SANDBOX_DEB_PACKAGES=(bubblewrap util-linux gcc libc6-dev)
 
 _missing_debs=()
 for _pkg in "${SANDBOX_DEB_PACKAGES[@]}"; do

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from grader.classgrade import codec, gradebook, verify
-from grader.classgrade.execute import NOT_RUN_ENAME, mark_unreported
 from grader.classgrade.feedback import REDACTED, RedactHiddenTests
 from grader.classgrade.journal import Journal
+from grader.classgrade.unreported import NOT_RUN_ENAME, mark_unreported
 from tests.conftest import ROOT
 
 # ---------------------------------------------------------------- codec
@@ -170,8 +170,8 @@ def test_verifier_interrupts_an_endless_call_and_fails_it(tmp_path, sigint_ignor
 def test_verifier_fails_every_grade_cell_when_the_worker_is_gone():
     link = verify.WorkerLink(None, deadline=float("inf"), broken="never started")
     verdicts = verify.verify(_spec(), link)
-    assert verdicts == {"double_test": {"passed": False, "ename": "NameError",
-                                        "evalue": "name 'double' is not defined"}}
+    assert verdicts == {"double_test": {"passed": False, "ename": "GraderNoReport",
+                                        "evalue": "not graded: never started"}}
 
 
 def test_student_mutation_of_arguments_is_mirrored():
@@ -253,17 +253,7 @@ def test_verdicts_zero_kernel_passes_but_never_add_points():
     assert determine_grade(nb.cells[1]) == (0, 2)
 
 
-def test_kernel_only_cells_keep_the_kernel_verdict_and_other_cells_are_verified():
-    from nbgrader.utils import determine_grade
-
-    nb = _graded_nb()  # the kernel passed cell "t"; the verifier could not run it
-    gradebook.apply_verdicts(nb, {}, kernel_only=frozenset({"t"}))
-    assert determine_grade(nb.cells[1]) == (2, 2)
-    gradebook.apply_verdicts(nb, {}, kernel_only=frozenset({"other"}))
-    assert determine_grade(nb.cells[1]) == (0, 2)
-
-
-def test_kernel_only_cells_are_hidden_from_the_worker_and_skipped_by_the_verifier(tmp_path):
+def test_measured_cells_are_hidden_from_the_worker_and_skipped_by_the_verifier(tmp_path):
     from types import SimpleNamespace
 
     from grader.classgrade.sanitize import roles
@@ -272,8 +262,8 @@ def test_kernel_only_cells_are_hidden_from_the_worker_and_skipped_by_the_verifie
     course = SimpleNamespace(notebook=SimpleNamespace(locked={"t": nb.cells[1].source},
                                                       solution_ids=frozenset(),
                                                       grade_cells={"t": 2.0}),
-                             speed_ids=frozenset(), kernel_only=frozenset({"t"}))
-    assert [c["role"] for c in roles(course, nb)] == ["student", "kernel"]
+                             speed_ids=frozenset({"t"}))
+    assert [c["role"] for c in roles(course, nb)] == ["student", "speed"]
     link = verify.WorkerLink(None, time.monotonic() + 5, "never started")
     assert verify.verify({"cells": roles(course, nb)}, link) == {}
 
@@ -383,34 +373,98 @@ def test_speed_verdicts_are_read_from_the_last_marker_line_only():
     assert parse(f"{MARKER}[1, 2]") is None
 
 
-def test_pipeline_replaces_execute_and_trusted_speed_only():
+def test_the_course_pipeline_grades_with_the_engine_in_place_of_execute():
     from nbgrader.preprocessors import Execute, IgnorePattern, SaveAutoGrades
 
     from grader.nbgrader_api import load_config
-    from grader.nbgrader_ext import TrustedSpeed
+    from grader.nbgrader_ext import SandboxedGrading
 
     pipeline = gradebook.autograde_pipeline(load_config(ROOT))
-    assert pipeline[0] is Execute and TrustedSpeed in pipeline
-    assert [gradebook._replaced_elsewhere(c) for c in (Execute, TrustedSpeed, IgnorePattern,
-                                                       SaveAutoGrades)] == [1, 1, 0, 0]
+    assert pipeline[0] is SandboxedGrading and Execute not in pipeline
+    assert [gradebook._replaced_elsewhere(c) for c in (Execute, SandboxedGrading,
+                                                       IgnorePattern, SaveAutoGrades)] == [
+        1, 1, 0, 0]
+
+
+# ---------------------------------------------------------------- scores stay in range
+
+
+@pytest.mark.parametrize("value", ["-5", "nan", "999", "0.5"])
+def test_a_grade_cell_scores_all_or_nothing_whatever_number_it_shows(value):
+    """nbgrader's partial credit gives full marks for -5 or nan and raises for 999; the
+    engine's verdict alone decides."""
+    from nbgrader.utils import determine_grade
+
+    for passed, points in ((True, 2), (False, 0)):
+        nb = _graded_nb()
+        nb.cells[1].outputs = [nbformat.v4.new_output(
+            "execute_result", data={"text/plain": value}, execution_count=1)]
+        gradebook.apply_verdicts(nb, {"t": {"passed": passed, "ename": "E", "evalue": "x"}})
+        assert determine_grade(nb.cells[1]) == (points, 2)
+        assert nb.cells[1].outputs[0].output_type == "display_data"
+
+
+@pytest.mark.parametrize("score", [999.0, -1.0, float("nan"), 2.5])
+def test_a_gradebook_score_out_of_range_is_an_error_never_a_grade(score):
+    from types import SimpleNamespace
+
+    from grader.grading import _cell
+
+    grade = SimpleNamespace(name="t", auto_score=score, manual_score=None, max_score=2.0)
+    with pytest.raises(gradebook.ScoreOutOfRange, match="t: auto_score"):
+        gradebook.check_in_range([grade])
+    cell = _cell("t", score, 2.0, "")
+    assert (cell.status, cell.points) == ("error", 0.0) and "not counted" in cell.message
+    gradebook.check_in_range([SimpleNamespace(name="t", auto_score=2.0, manual_score=0.0,
+                                              max_score=2.0)])
+    assert _cell("t", 2.0, 2.0, "").status == "passed"
+
+
+def test_cells_after_the_learners_process_died_name_the_cause():
+    nb = _graded_nb()
+    from types import SimpleNamespace
+
+    from grader.classgrade.sanitize import roles
+
+    course = SimpleNamespace(notebook=SimpleNamespace(locked={"t": nb.cells[1].source},
+                                                      solution_ids=frozenset(),
+                                                      grade_cells={"t": 2.0}),
+                             speed_ids=frozenset())
+    link = verify.WorkerLink(None, time.monotonic() + 5, "the student's process exited")
+    outputs: dict = {}
+    verdict = verify.verify({"cells": roles(course, nb)}, link, outputs)["t"]
+    assert verdict["passed"] is False and verdict["ename"] == "GraderNoReport"
+    assert "the student's process exited" in verdict["evalue"]
+    assert outputs["1"][0]["ename"] == "GraderNoReport"
 
 
 def test_the_verifier_never_builds_native_code(monkeypatch, tmp_path):
     from grader.native import mojo, rust
 
     monkeypatch.setenv(verify.VERIFIER_ENV, "1")
-    with pytest.raises(RuntimeError, match="kernel_only"):
+    with pytest.raises(RuntimeError, match="never built by the verifier"):
         rust.build_crate(tmp_path)
-    with pytest.raises(RuntimeError, match="kernel_only"):
+    with pytest.raises(RuntimeError, match="never built by the verifier"):
         mojo.build(tmp_path / "x.mojo")
 
 
 def test_per_submission_processes_skip_jsonschemas_slow_import():
     """rfc3987_syntax builds ~35 parsers at import (~3 s of CPU); every sandboxed process of
     every submission paid it once (jsonschema#1428). None of them may import it."""
-    code = ("import sys\nimport grader.classgrade.execute, grader.classgrade.speedcheck\n"
+    code = ("import sys\nimport grader.classgrade.speedcheck\n"
             "import grader.classgrade.worker, grader.classgrade.verify, grader.speed.worker\n"
             "print(sys.modules.get('rfc3987_syntax', 'absent'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out in ("None", "absent"), out
+
+
+def test_grade_says_plainly_when_the_learners_code_runs_without_bubblewrap(monkeypatch):
+    from grader.grading import GradeResult, _sandbox_kind
+
+    monkeypatch.setenv("GRADER_SANDBOX_KIND", "rlimits-only")
+    kind = _sandbox_kind()
+    assert kind != "bubblewrap" and "bubblewrap deliberately not used" in kind
+    text = GradeResult("a", "n.ipynb", 0, 1, sandbox=kind).as_text()
+    assert text.splitlines()[1].startswith("  WARNING: ") and "rlimits-only" in text
+    assert "WARNING" not in GradeResult("a", "n.ipynb", 0, 1, sandbox="bubblewrap").as_text()

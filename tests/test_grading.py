@@ -112,7 +112,9 @@ def test_cli_json_shape_and_same_points_as_stock_nbgrader(tmp_path):
     out = subprocess.run([sys.executable, "-m", "grader", "grade", A, str(sub), "--json"],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     ours = json.loads(out.stdout)
-    assert set(ours) == {"assignment", "notebook", "score", "max_score", "cells"}
+    assert set(ours) == {"assignment", "notebook", "score", "max_score", "cells", "sandbox",
+                         "problems"}
+    assert ours["sandbox"] == "bubblewrap" and ours["problems"] == []
     assert set(ours["cells"][0]) == {"grade_id", "points", "max_points", "status", "message"}
 
     course = tmp_path / "course"

@@ -105,6 +105,7 @@ GOLDENS = {
     "scalar_and_article_tail": ("scalar_and_article_tail", {}, True),
     "early_exit": ("early_exit", {}, True),
     "cheat_without_mojo": ("cheat", {mojo.DISABLE_VARIABLE: "1"}, False),
+    "decoy_without_mojo": ("decoy_vector_loop", {mojo.DISABLE_VARIABLE: "1"}, False),
     "unsolved": (None, {}, False),
 }
 WAIT_S = 1800.0
@@ -297,6 +298,21 @@ def test_cheats_score_zero_where_they_cheat_and_missing_mojo_is_not_attempted(go
     zero(cells, MOJO_CELLS)
     for gid in MOJO_CELLS:
         assert "not attempted: Mojo not installed" in cells[gid].message, report(cells)
+
+
+@pytest.mark.slow
+def test_decoy_vector_loop_and_a_patched_grader_score_no_simd_points(golden):
+    # Scalar hot loops beside small vectorized loops, and module-level code that makes every
+    # in-kernel check pass: the SIMD and speed cells are measured outside the kernel
+    # (grader/speed/simdcheck.py), on each kernel compiled alone, and fail.
+    cells = golden("decoy_without_mojo")  # graded with Mojo hidden
+    full(cells, {"sum_array_values", "dot_values", "sum_positive_values",
+                 "sum_array_bandwidth"})  # it streams its input: the bandwidth cell's claim
+    zero(cells, {"sum_array_simd", "dot_simd", "sum_positive_simd", "sum_array_speed",
+                 "sum_positive_speed"} | MOJO_CELLS)
+    for gid in ("sum_array_simd", "dot_simd", "sum_positive_simd"):
+        assert "the loop that does the work still handles one value at a time" in \
+            cells[gid].message, report(cells)
 
 
 @pytest.mark.slow

@@ -36,22 +36,22 @@ def test_metadata_loads_and_matches_points():
     ("title = 'x'\nnotebook = 'n.ipynb'\n[[exercises]]\nname='a'\ntitle='t'\npoints={g=1}\n"
      "[[exercises]]\nname='b'\ntitle='t'\npoints={g=1}\n", "grade id 'g' appears twice"),
     ("title = \n", "not valid TOML"),
-    ("title = 'x'\nnotebook = 'n.ipynb'\nkernel_only = ['*_simd']\n[[exercises]]\nname='a'\n"
-     "title='t'\npoints={a_values=1}\n", "kernel_only pattern '\\*_simd' matches no grade id"),
-    ("title = 'x'\nnotebook = 'n.ipynb'\nkernel_only = 'a_*'\n[[exercises]]\nname='a'\n"
-     "title='t'\npoints={a_values=1}\n", "'kernel_only' must be a list of strings"),
+    ("title = 'x'\nnotebook = 'n.ipynb'\nkernel_only = []\n[[exercises]]\nname='a'\n"
+     "title='t'\npoints={a_values=1}\n", "'kernel_only' is gone: no grade cell is decided"),
 ])
 def test_bad_metadata_names_the_problem(tmp_path, text, message):
     with pytest.raises(MetadataError, match=message):
         load_assignment(write_meta(tmp_path, text))
 
 
-def test_kernel_only_patterns_select_grade_ids(tmp_path):
+def test_measured_tables_name_the_cells_the_measurement_decides(tmp_path):
     meta = load_assignment(write_meta(tmp_path, (
-        "title = 'x'\nnotebook = 'n.ipynb'\nkernel_only = ['*_simd', 'mojo_*']\n[[exercises]]\n"
-        "name='a'\ntitle='t'\npoints={a_values=1, a_simd=1, mojo_sum=1, a_simd_x=1}\n")))
-    assert meta.kernel_only_ids() == {"a_simd", "mojo_sum"}
-    assert load_assignment(A).kernel_only_ids() == frozenset()  # 01 is verified everywhere
+        "title = 'x'\nnotebook = 'n.ipynb'\n[[exercises]]\nname='a'\ntitle='t'\n"
+        "points={a_values=1, a_speed=1, a_simd=1}\nspeed={grade_id='a_speed', size=10}\n"
+        "simd={grade_id='a_simd'}\nnotes={grade_id='a_values'}\n")))
+    assert meta.measured_ids() == {"a_speed", "a_simd"}  # `notes` is no measured kind
+    assert load_assignment(A).measured_ids() == {"normalize_speed", "rolling_mean_speed",
+                                                  "group_sums_speed"}
 
 
 def test_missing_metadata_file(tmp_path):

@@ -13,18 +13,19 @@ Per submission, in this order (one module per step):
 2. ``job`` (thread or dask worker; student code only inside ``grader.sandbox``):
    ``verify`` runs the grade cells out of process against the sandboxed ``worker``, and
    ``capture`` records every cell's outputs on the way (the executed notebook);
-   ``speedcheck`` measures speed cells in a sandbox of their own (what the course's
-   TrustedSpeed step does in stock autograde, sandboxed there too); only when the
-   assignment has ``kernel_only`` cells does ``execute`` also run the notebook in a
-   sandboxed kernel as nbgrader would, for those cells' verdicts.
+   ``speedcheck`` decides measured cells (speed, SIMD, allocations...) in a sandbox of
+   their own. No Jupyter kernel runs the learner's notebook for grading.
 3. ``journal`` (parent): the result is saved before anything is written.
 4. ``gradebook`` (parent, one at a time): outputs merged onto the parent's copy, verifier
-   verdicts and speed verdicts applied (in TrustedSpeed's place, right after Execute),
-   nbgrader's remaining autograde preprocessors, one transaction.
+   verdicts and measured verdicts applied (``engine.finish``), nbgrader's remaining
+   autograde preprocessors, one transaction; a score outside [0, max] is never written.
 5. ``feedback`` (parent): nbgrader's generate_feedback with hidden tests redacted.
 
-A grade cell scores only if it passes in the verifier (and, when a kernel ran, in the
-kernel too); a ``kernel_only`` cell is graded from the sandboxed kernel alone.
+A grade cell scores only if it passes in the verifier, a measured cell only if its
+measurement passes; nothing the learner's process says is a verdict. Steps 1, 2 and 4 are
+``engine.py``: stock ``nbgrader autograde`` and ``python -m grader grade`` run the same
+engine through ``grader.nbgrader_ext.SandboxedGrading``. The trust boundary, written down:
+grader/TRUST.md.
 """
 
 from typing import Any

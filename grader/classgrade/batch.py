@@ -19,13 +19,13 @@ from typing import Any
 import nbformat
 from tqdm import tqdm
 
-from grader.classgrade import gradebook
+from grader.classgrade import engine, gradebook
 from grader.classgrade.course import Course, open_course
 from grader.classgrade.job import JobResult, JobSpec, run_job
 from grader.classgrade.journal import DONE, Journal
 from grader.classgrade.report import Row, summarize, write_csv
 from grader.classgrade.sanitize import SubmissionError, prepare
-from grader.sandbox import GiB, Limits, MiB
+from grader.sandbox import GiB
 
 
 @dataclass
@@ -51,12 +51,6 @@ class Outcome:
     seconds: float = 0.0
     sandbox_warnings: list[str] = field(default_factory=list)
     feedback_failures: dict[str, str] = field(default_factory=dict)
-
-
-def _cell_timeout(course: Course, options: Options) -> int:
-    if options.cell_timeout:
-        return int(options.cell_timeout)
-    return int(course.config.Execute.get("timeout", 30) or 30)  # nbgrader's default is 30
 
 
 class _Pool:
@@ -178,10 +172,9 @@ def _run(course: Course, journal: Journal, gb: Any, todo: list[str], options: Op
     digests: dict[str, str] = {}
     sanitized: dict[str, Any] = {}  # the parent's own copy; the job's is never trusted
     running = 0
-    limits = Limits(cpu_seconds=max(1, int(options.timeout)), memory_bytes=options.memory_bytes,
-                    max_file_bytes=64 * MiB)
-    spec_options = {"cell_timeout": _cell_timeout(course, options), "timeout": options.timeout,
-                    "limits": limits}
+    spec_options = engine.job_options(course, timeout=options.timeout,
+                                      memory_bytes=options.memory_bytes,
+                                      cell_timeout=options.cell_timeout)
     bar = tqdm(total=len(todo), desc=f"autograde {course.assignment}", unit="sub",
                file=sys.stderr, disable=not options.progress)
     try:
@@ -246,12 +239,10 @@ def _write_result(course: Course, journal: Journal, gb: Any, student: str, diges
     assert payload is not None
     result = JobResult(**payload["result"])
     nb = nbformat.reads(payload["sanitized"], as_version=4)
-    nb, problems = gradebook.merge(nb, result.executed)
-    gradebook.apply_verdicts(nb, result.verdicts, result.speed, course.speed_ids,
-                              course.kernel_only)
+    nb, problems = engine.finish(course, nb, result)
     files = course.graded_files(student)
     score, max_score = gradebook.write_graded(gb, course, student, nb, files)
-    message = "; ".join(dict.fromkeys(result.problems + problems))
+    message = "; ".join(problems)
     journal.mark(student, digest, "written", score=score, max_score=max_score, message=message)
 
 

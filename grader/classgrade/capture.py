@@ -13,8 +13,8 @@ kernel):
 * ``run_trusted`` (the verifier): a trusted grade cell run with ``exec``, stdout/stderr and
   its last expression recorded the same way.
 
-Every cell's outputs are capped at ``cap`` bytes (as grader/classgrade/execute.py caps a
-kernel's), so a flood costs the student the rest of that cell's output, never the run.
+Every cell's outputs are capped at ``cap`` bytes, so a flood costs the student the rest of
+that cell's output, never the run.
 Everything the worker records is untrusted: the parent validates each output
 (grader/classgrade/gradebook.py) and takes nothing else from it.
 """

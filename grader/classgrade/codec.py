@@ -6,7 +6,15 @@ arrays and scalars travel as ``.npy`` bytes loaded with ``allow_pickle=False``. 
 else the student returns becomes an inert ``Opaque`` placeholder, which fails every
 assertion the way a wrong type would. Exceptions travel as (class names, message) and are
 rebuilt as the nearest built-in exception class, so ``raises(ValueError, ...)`` still
-recognises a student's ``ValueError`` subclass.
+recognises a student's ``ValueError`` subclass (PyO3's ``PanicException``, which derives from
+``BaseException``, comes back as this module's class of that name).
+
+References: a compiled module built in the worker (grader/classgrade/remote.py) stays there;
+``encode``/``decode`` given a ``refs`` callback turn objects without a data form into
+``{"$ref": handle, "type": name}`` and back. A reference is only a number: decoded on the
+trusted side it becomes an inert proxy whose every use is another request to the worker.
+1-D strided NumPy views keep their stride (``$strided``), so a learner's code still receives
+a non-contiguous array when a test sends one.
 """
 
 from __future__ import annotations
@@ -15,13 +23,19 @@ import base64
 import builtins
 import io
 import json
+import pathlib
 import socket
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 MAX_FRAME = 64 * 1024 * 1024  # a bigger answer is refused, never buffered by the verifier
+# What the verifier may send the worker (a test's 10-million-value array for a compiled
+# function is ~110 MB as base64 JSON); the worker reads frames up to this size, the verifier
+# still reads at most MAX_FRAME.
+MAX_REQUEST_FRAME = 256 * 1024 * 1024
 MAX_DEPTH = 50
 MAX_MESSAGE = 4000
 _HEADER = struct.Struct("!Q")
@@ -29,6 +43,11 @@ _HEADER = struct.Struct("!Q")
 
 class ProtocolError(RuntimeError):
     """The peer sent something that is not a valid frame (too big, not JSON, bad tags)."""
+
+
+class PanicException(BaseException):
+    """PyO3's ``PanicException`` (a Rust panic), rebuilt by name on the trusted side: like
+    PyO3's it derives from BaseException, and grader.native.testing recognises it by name."""
 
 
 class Opaque:
@@ -51,8 +70,27 @@ def _from_npy(text: str) -> np.ndarray:
     return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
 
 
-def encode(value: Any, depth: int = 0) -> Any:
-    """A JSON-able form of ``value``; unsupported objects become an opaque tag."""
+def _strided(value: np.ndarray) -> dict[str, Any] | None:
+    """A 1-D view with a positive stride that is a whole number of items (``a[::3]``, a
+    column of a Fortran array) as a span and a step, or None (sent contiguous)."""
+    if value.ndim != 1 or value.size < 2 or value.flags.c_contiguous:
+        return None
+    step, rest = divmod(value.strides[0], value.itemsize)
+    if rest or step < 2 or (value.size - 1) * step + 1 > max(4 * value.size, 1 << 17):
+        return None
+    span = np.zeros((value.size - 1) * step + 1, dtype=value.dtype)
+    span[::step] = value
+    return {"$strided": [_npy(span), step]}
+
+
+def _type_name(value: Any) -> str:
+    kind = type(value)
+    return f"{kind.__module__}.{kind.__qualname__}"[:200]
+
+
+def encode(value: Any, depth: int = 0, refs: Callable[[Any], int | None] | None = None) -> Any:
+    """A JSON-able form of ``value``; unsupported objects become an opaque tag, or, with
+    ``refs`` (object -> handle, or None), a reference."""
     if depth > MAX_DEPTH:
         return {"$opaque": "deeply nested object"}
     kind = type(value)
@@ -63,18 +101,24 @@ def encode(value: Any, depth: int = 0) -> Any:
     if kind is bytes:
         return {"$bytes": base64.b64encode(value).decode("ascii")}
     if kind in (list, tuple):
-        return {"$" + kind.__name__: [encode(v, depth + 1) for v in value]}
+        return {"$" + kind.__name__: [encode(v, depth + 1, refs) for v in value]}
     if kind is dict and all(type(k) is str for k in value):
-        return {"$dict": [[k, encode(v, depth + 1)] for k, v in value.items()]}
+        return {"$dict": [[k, encode(v, depth + 1, refs)] for k, v in value.items()]}
     if kind is np.ndarray and value.dtype.kind != "O":
-        return {"$ndarray": _npy(value)}
+        return _strided(value) or {"$ndarray": _npy(value)}
     if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.kind != "O":
         return {"$npscalar": _npy(np.asarray(value))}
-    return {"$opaque": f"{kind.__module__}.{kind.__qualname__}"[:200]}
+    if isinstance(value, pathlib.PurePath):
+        return {"$path": str(value)}
+    handle = refs(value) if refs is not None else None
+    if type(handle) is int:
+        return {"$ref": [handle, _type_name(value)]}
+    return {"$opaque": _type_name(value)}
 
 
-def decode(obj: Any, depth: int = 0) -> Any:
-    """The value ``encode`` described; raises ProtocolError for anything malformed."""
+def decode(obj: Any, depth: int = 0, refs: Callable[[int, str], Any] | None = None) -> Any:
+    """The value ``encode`` described; raises ProtocolError for anything malformed. A
+    reference becomes ``refs(handle, type name)`` (an Opaque without ``refs``)."""
     if depth > MAX_DEPTH + 1:
         raise ProtocolError("nesting too deep")
     if obj is None or type(obj) in (bool, int, float, str):
@@ -84,11 +128,11 @@ def decode(obj: Any, depth: int = 0) -> Any:
     (tag, body), = obj.items()
     try:
         if tag == "$list":
-            return [decode(v, depth + 1) for v in body]
+            return [decode(v, depth + 1, refs) for v in body]
         if tag == "$tuple":
-            return tuple(decode(v, depth + 1) for v in body)
+            return tuple(decode(v, depth + 1, refs) for v in body)
         if tag == "$dict":
-            return {str(k): decode(v, depth + 1) for k, v in body}
+            return {str(k): decode(v, depth + 1, refs) for k, v in body}
         if tag == "$complex":
             return complex(float(body[0]), float(body[1]))
         if tag == "$bytes":
@@ -97,6 +141,18 @@ def decode(obj: Any, depth: int = 0) -> Any:
             return _from_npy(body)
         if tag == "$npscalar":
             return _from_npy(body)[()]
+        if tag == "$strided":
+            span, step = _from_npy(body[0]), body[1]
+            if type(step) is not int or not 2 <= step <= max(2, span.size) or span.ndim != 1:
+                raise ValueError("bad step")
+            return span[::step]
+        if tag == "$path":
+            return pathlib.Path(str(body))
+        if tag == "$ref":
+            handle, name = body
+            if type(handle) is not int:
+                raise TypeError("a reference is an int")
+            return refs(handle, str(name)[:200]) if refs is not None else Opaque(str(name))
         if tag == "$opaque":
             return Opaque(str(body))
     except (TypeError, ValueError, IndexError) as exc:
@@ -118,7 +174,10 @@ def decode_exception(data: Any) -> BaseException:
     if type(data) is not dict:
         raise ProtocolError("bad exception record")
     message = str(data.get("message", ""))[:MAX_MESSAGE]
-    for name in data.get("types", [])[:20]:
+    names = data.get("types", [])
+    if isinstance(names, list) and names and names[0] == "PanicException":
+        return PanicException(message)
+    for name in names[:20] if isinstance(names, list) else []:
         cls = getattr(builtins, str(name), None)
         if isinstance(cls, type) and issubclass(cls, BaseException) and cls not in (
                 SystemExit, GeneratorExit):
@@ -129,11 +188,16 @@ def decode_exception(data: Any) -> BaseException:
     return Exception(message)
 
 
-def send(sock: socket.socket, message: dict[str, Any]) -> None:
+def frame(message: dict[str, Any], limit: int = MAX_FRAME) -> bytes:
+    """``message`` framed for the socket; ProtocolError when it is larger than ``limit``."""
     data = json.dumps(message).encode()
-    if len(data) > MAX_FRAME:
-        raise ProtocolError(f"message of {len(data)} bytes exceeds {MAX_FRAME}")
-    sock.sendall(_HEADER.pack(len(data)) + data)
+    if len(data) > limit:
+        raise ProtocolError(f"message of {len(data)} bytes exceeds {limit}")
+    return _HEADER.pack(len(data)) + data
+
+
+def send(sock: socket.socket, message: dict[str, Any], limit: int = MAX_FRAME) -> None:
+    sock.sendall(frame(message, limit))
 
 
 def _read_exact(sock: socket.socket, n: int) -> bytes:
@@ -147,11 +211,11 @@ def _read_exact(sock: socket.socket, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def recv(sock: socket.socket) -> dict[str, Any]:
+def recv(sock: socket.socket, limit: int = MAX_FRAME) -> dict[str, Any]:
     """One frame; ProtocolError for an oversized or non-JSON frame, EOFError on close."""
     (size,) = _HEADER.unpack(_read_exact(sock, _HEADER.size))
-    if size > MAX_FRAME:
-        raise ProtocolError(f"frame of {size} bytes exceeds {MAX_FRAME}")
+    if size > limit:
+        raise ProtocolError(f"frame of {size} bytes exceeds {limit}")
     try:
         message = json.loads(_read_exact(sock, size))
     except (ValueError, RecursionError) as exc:

@@ -44,8 +44,7 @@ class Course:
     coursedir: Any
     notebook: SourceNotebook
     source_files: dict[str, bytes] = field(default_factory=dict)
-    speed_ids: frozenset[str] = frozenset()  # grade cells measured by grader.speed
-    kernel_only: frozenset[str] = frozenset()  # grade cells the verifier does not re-run
+    speed_ids: frozenset[str] = frozenset()  # grade cells the sandboxed measurement decides
     toolchains: tuple[str, ...] = ()  # native toolchains the sandbox must offer
     keep_submitted: frozenset[str] = frozenset()  # nbgrader's Autograde.exclude_overwriting
     trusted_files: dict[str, bytes] = field(default_factory=dict)  # what sandboxes may read
@@ -130,14 +129,19 @@ def read_tree(folder: Path, ignored: Any, cap: int | None,
     return files
 
 
-def open_course(root: Path, assignment: str, db_url: str | None = None) -> Course:
-    """The course at ``root`` for ``assignment``; CourseError if it was never generated."""
+def open_course(root: Path, assignment: str, db_url: str | None = None,
+                config: Any = None) -> Course:
+    """The course at ``root`` for ``assignment``; CourseError if it was never generated.
+    ``config``: a loaded nbgrader config to use instead of ``root``'s nbgrader_config.py
+    (the running nbgrader app's, when stock ``nbgrader autograde`` calls the engine)."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.coursedir import CourseDirectory
 
     venv_on_path()
-    overrides = {"db_url": db_url} if db_url else {}
-    config = load_config(root, **overrides)
+    if config is None:
+        config = load_config(root, **({"db_url": db_url} if db_url else {}))
+    elif db_url:
+        config.CourseDirectory.db_url = db_url
     coursedir = CourseDirectory(config=config)
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         try:
@@ -176,8 +180,8 @@ def open_course(root: Path, assignment: str, db_url: str | None = None) -> Cours
 
 
 def _read_metadata(course: Course, source_dir: Path) -> None:
-    """Speed cells, kernel-only cells and toolchains from the source's assignment.toml (a
-    plain nbgrader assignment has none: every grade cell is verified)."""
+    """Measured cells and toolchains from the source's assignment.toml (a plain nbgrader
+    assignment has none: every grade cell is verified)."""
     from grader.metadata import MetadataError, load_assignment
 
     if not (source_dir / "assignment.toml").is_file():
@@ -186,7 +190,5 @@ def _read_metadata(course: Course, source_dir: Path) -> None:
         assignment = load_assignment(source_dir)
     except MetadataError as exc:  # a broken file must not silently verify every cell
         raise CourseError(str(exc)) from None
-    course.speed_ids = frozenset(e.speed["grade_id"] for e in assignment.exercises
-                                 if e.speed.get("grade_id"))
-    course.kernel_only = assignment.kernel_only_ids()
+    course.speed_ids = assignment.measured_ids()
     course.toolchains = assignment.toolchains

@@ -33,8 +33,8 @@ from nbformat import NotebookNode
 
 from grader.classgrade.capture import VERIFY_NOTE
 from grader.classgrade.course import Course
-from grader.classgrade.execute import is_grade_cell, mark_unreported
 from grader.classgrade.sanitize import resources
+from grader.classgrade.unreported import is_grade_cell, mark_unreported
 
 
 def merge(nb: NotebookNode, executed_text: str | None) -> tuple[NotebookNode, list[str]]:
@@ -81,11 +81,10 @@ def _valid_outputs(outputs: Any) -> bool:
 
 def apply_verdicts(nb: NotebookNode, verdicts: dict[str, dict[str, Any]],
                    speed: dict[str, list[Any]] | None = None,
-                   speed_ids: frozenset[str] = frozenset(),
-                   kernel_only: frozenset[str] = frozenset()) -> None:
-    """Zero every grade cell that the verifier did not pass (missing verdict = failed); a
-    speed cell's outputs are replaced by its sandboxed measurement, as TrustedSpeed does;
-    ``kernel_only`` cells (assignment.toml) keep the sandboxed kernel's verdict alone."""
+                   speed_ids: frozenset[str] = frozenset()) -> None:
+    """Zero every grade cell that the verifier did not pass (missing verdict = failed), and
+    take away nbgrader's partial credit (``_no_partial_credit``); a
+    measured cell's outputs are replaced by its sandboxed measurement (speedcheck.py)."""
     speed = speed or {}
     for cell in nb.cells:
         if cell.cell_type != "code" or not is_grade_cell(cell):
@@ -100,8 +99,6 @@ def apply_verdicts(nb: NotebookNode, verdicts: dict[str, dict[str, Any]],
                                 traceback=["SpeedTestError: the speed measurement did not "
                                            "report; no points"])])
             continue
-        if gid in kernel_only:
-            continue
         verdict = verdicts.get(gid) or {"passed": False, "ename": "GraderNoReport",
                                         "evalue": "the out-of-process check never reported"}
         if verdict.get("passed") or any(o.output_type == "error" for o in cell.outputs):
@@ -111,6 +108,20 @@ def apply_verdicts(nb: NotebookNode, verdicts: dict[str, dict[str, Any]],
         cell.outputs.append(nbformat.v4.new_output(
             "error", ename=ename, evalue=evalue,
             traceback=[f"{ename}: {evalue}", VERIFY_NOTE]))
+    for cell in nb.cells:
+        if cell.cell_type == "code" and is_grade_cell(cell):
+            _no_partial_credit(cell)
+
+
+def _no_partial_credit(cell: NotebookNode) -> None:
+    """A grade cell here scores all or nothing. nbgrader reads a grade cell's
+    ``execute_result`` as partial credit, and its rule gives full marks for a negative or
+    NaN value and raises for one above the maximum; a value a learner's function returned
+    must not reach that rule, so results are shown as display data instead."""
+    for index, out in enumerate(cell.outputs):
+        if out.get("output_type") == "execute_result":
+            cell.outputs[index] = nbformat.v4.new_output(
+                "display_data", data=out.get("data", {}), metadata=out.get("metadata", {}))
 
 
 def autograde_pipeline(config: Any) -> list[type]:
@@ -125,11 +136,13 @@ def autograde_pipeline(config: Any) -> list[type]:
 
 
 def _replaced_elsewhere(cls: type) -> bool:
-    """Steps done in the sandbox instead: Execute, and the course's TrustedSpeed (its
-    measurement runs student code, so grader/classgrade/speedcheck.py does it sandboxed)."""
+    """Steps the job already did: Execute, or the course's SandboxedGrading in its place
+    (the engine itself, grader/nbgrader_ext.py)."""
     from nbgrader.preprocessors import Execute
 
-    return issubclass(cls, Execute) or cls.__name__ == "TrustedSpeed"
+    from grader.nbgrader_ext import SandboxedGrading
+
+    return issubclass(cls, Execute | SandboxedGrading)
 
 
 @contextlib.contextmanager
@@ -214,10 +227,27 @@ def write_graded(gb: Any, course: Course, student: str, nb: NotebookNode,
         gb.db.flush()
         gb.db.expire_all()  # score is an SQL aggregate: read it back after the flush
         notebook = gb.find_submission_notebook(course.notebook.name, course.assignment, student)
+        check_in_range(notebook.grades)  # raising rolls the whole submission back
         score = (float(notebook.score), float(notebook.max_score))
         _swap_folder(course.autograded_dir(student),
                      {**files, f"{course.notebook.name}.ipynb": nbformat.writes(nb).encode()})
     return score
+
+
+class ScoreOutOfRange(ValueError):
+    """A grade outside [0, its cell's maximum]: never written, reported as an error."""
+
+
+def check_in_range(grades: Any) -> None:
+    """Raise ScoreOutOfRange naming the first grade whose score leaves [0, max]."""
+    for grade in grades:
+        for kind in ("auto_score", "manual_score"):
+            value = getattr(grade, kind, None)
+            if value is None:
+                continue
+            value, top = float(value), float(grade.max_score)
+            if not 0.0 <= value <= top:  # NaN fails both comparisons
+                raise ScoreOutOfRange(f"{grade.name}: {kind} {value:g} is outside [0, {top:g}]")
 
 
 def write_failed(gb: Any, course: Course, student: str) -> None:

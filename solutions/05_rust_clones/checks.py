@@ -6,7 +6,9 @@ by hidden tests. Allocations are counted by the crate's global allocator (only R
 allocations: the Python ``str`` that PyO3 creates for a return value is not one of them).
 Speed is measured by the course's speed engine (grader/speedtest.py, with speed.py) against
 the AI version from the model solution's crate, in separate processes; when your notebook is
-graded, the grader measures it again outside your kernel.
+graded, the grader measures it again outside your kernel. Allocations are graded outside your
+kernel too: counted at the C library in a fresh process that loads only your built crate,
+every call on fresh inputs (cases in allocations.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,132 @@
+"""Every golden submission of every chapter, graded by `python -m grader grade` and by
+`python -m grader autograde --workers 2`: the points must be the same, cell by cell.
+
+    .venv/bin/python benchmarks/same_points.py [--only 04_simd] [--keep DIR]
+
+Both doors run one engine (grader/classgrade/engine.py); this proves it end to end on the
+golden submissions in tests/golden/ (honest alternatives, boundary bugs, cheats, bombs). Not
+a unit test: it builds crates and runs every speed measurement twice, ~15 minutes on 2 cores.
+Exits 1 when any cell differs. Short cell timeouts keep the endless loops cheap; both doors
+get the same ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+ROOT = Path(__file__).resolve().parent.parent
+CELL_TIMEOUT, TIMEOUT = 20, 300.0
+
+
+def _ch01(base: Path) -> dict[str, Path]:
+    from tests.test_classgrade_support import ADVERSARIAL, HONEST, submit
+
+    out = {}
+    for kind in [*HONEST, *(f"adversarial/{p.stem}" for p in sorted(ADVERSARIAL.glob("*.py")))]:
+        name = kind.replace("adversarial/", "x_")
+        out[name] = submit(base, name, kind)
+    return out
+
+
+def _ch04(base: Path) -> dict[str, Path]:
+    from tests.test_simd_chapter import GOLDENS, make_submission
+
+    out = {}
+    for name, (golden, env, _) in GOLDENS.items():
+        if env:  # graded with Mojo hidden: one environment per class run, so left out here
+            continue
+        folder = base / "submitted" / name / "04_simd"
+        source = ROOT / "solutions" / "04_simd" / "simd.ipynb"
+        if golden == "solution":
+            folder.mkdir(parents=True)
+            shutil.copy(source, folder / "simd.ipynb")
+            shutil.copy(ROOT / "solutions" / "04_simd" / "sum_array.mojo", folder)
+            out[name] = folder / "simd.ipynb"
+        else:
+            out[name] = make_submission(golden, folder)
+    return out
+
+
+def _ch05(base: Path) -> dict[str, Path]:
+    from tests.test_rust_clones import make_rust_submission
+
+    goldens = ["solution", None, *sorted(p.name for p in (ROOT / "tests" / "golden" /
+                                                          "05_rust_clones").iterdir()
+                                         if p.is_dir())]
+    out = {}
+    for golden in goldens:
+        name = golden or "unsolved"
+        out[name] = make_rust_submission(golden, base / "submitted" / name / "05_rust_clones")
+    return out
+
+
+BUILDERS = {"01_vectorization": _ch01, "04_simd": _ch04, "05_rust_clones": _ch05}
+
+
+def compare(assignment: str, base: Path) -> list[str]:
+    """Grade every golden both ways; the differences, one line each."""
+    from grader.classgrade import Options, autograde_class
+    from grader.grading import grade_notebook
+    from grader.nbgrader_api import checked, make_api
+    from tests.test_classgrade_support import gradebook_scores
+
+    shutil.copytree(ROOT / "solutions" / assignment, base / "solutions" / assignment,
+                    ignore=shutil.ignore_patterns("target", "__pycache__"))
+    shutil.copy(ROOT / "nbgrader_config.py", base)
+    checked(make_api(base).generate_assignment(assignment, force=True, create=True),
+            "generate_assignment")
+    notebooks = BUILDERS[assignment](base)
+    start = time.monotonic()
+    outcome = autograde_class(base, assignment, Options(
+        workers=2, feedback=False, progress=True, cell_timeout=CELL_TIMEOUT, timeout=TIMEOUT))
+    print(f"{assignment}: class autograde of {len(notebooks)} in "
+          f"{time.monotonic() - start:.0f} s", flush=True)
+    rows = {r.student: r for r in outcome.rows}
+    import tests.test_classgrade_support as support
+
+    support.A = assignment  # gradebook_scores reads this assignment's submissions
+    classed = gradebook_scores(base)
+    differences = []
+    for student, notebook in notebooks.items():
+        graded = grade_notebook(ROOT, assignment, notebook, cell_timeout=CELL_TIMEOUT,
+                                timeout=TIMEOUT)
+        ours = {c.grade_id: c.points for c in graded.cells}
+        theirs = classed.get(student, {})
+        same = ours == theirs and rows.get(student) is not None and \
+            rows[student].status == "graded"
+        print(f"  {student:<28} grade {graded.score:5g}  autograde "
+              f"{sum(theirs.values()):5g}  {'same' if same else 'DIFFERENT'}", flush=True)
+        if not same:
+            differences.append(f"{assignment}/{student}: " + ", ".join(
+                f"{g} {ours.get(g)} vs {theirs.get(g)}" for g in sorted(set(ours) | set(theirs))
+                if ours.get(g) != theirs.get(g)))
+    return differences
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(BUILDERS))
+    parser.add_argument("--keep", type=Path, help="keep the courses here")
+    args = parser.parse_args()
+    differences = []
+    for assignment in [args.only] if args.only else sorted(BUILDERS):
+        base = Path(tempfile.mkdtemp(prefix=f"same-points-{assignment}-",
+                                     dir=args.keep))
+        try:
+            differences += compare(assignment, base)
+        finally:
+            if args.keep is None:
+                shutil.rmtree(base, ignore_errors=True)
+    print("\n".join(differences) or "every golden: the same points from both doors")
+    return 1 if differences else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
