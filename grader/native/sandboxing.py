@@ -142,6 +142,8 @@ def _sandbox_path() -> list[str]:
 
 def _rust(result: NativeSandbox, scratch: Path, toolchain: Path, crates: list[Path]) -> None:
     home = shared_cargo_home()
+    if crates:  # a fresh clone has no registry yet, and builds in the sandbox are offline
+        fetch_dependencies(crates, toolchain=toolchain)
     parts = [home / part for part in CARGO_HOME_PARTS if (home / part).is_dir()]
     if not parts:
         raise NativeToolchainMissing(f"no cargo registry in {home}: build the course's crates "
@@ -257,6 +259,31 @@ def _store_key(crates: list[Path], toolchain: Path, home: Path) -> str:
                 digest.update(f"{crate.name}:{folder.name}/{name}\n".encode())
                 digest.update(file.read_bytes() if file.is_file() else b"-")
     return digest.hexdigest()[:20]
+
+
+def fetch_dependencies(crates: Iterable[Path], *, toolchain: Path | None = None) -> None:
+    """Download what the trusted ``crates``' Cargo.lock names into the shared CARGO_HOME, as
+    the grader, before any sandbox (where cargo runs offline) needs it. Nothing is compiled
+    and no build script runs; ``--locked`` keeps the versions the course pinned. Offline
+    first: with everything already there, no network is touched. RuntimeError with cargo's
+    message when the registry cannot be reached and something is missing."""
+    home = shared_cargo_home()
+    for crate in _extension_crates(list(crates)):
+        toolchain = toolchain or rust_toolchain(crate)
+        env = cargo_env(None, crate.name)  # CARGO_HOME: the shared home
+        env["CARGO_HOME"] = str(home)
+        env["PATH"] = os.pathsep.join([str(toolchain / "bin"), env["PATH"]])
+        env.pop("CARGO_NET_OFFLINE", None)
+        fetch = ["cargo", "fetch", "--locked", "--manifest-path", str(crate / "Cargo.toml")]
+        with file_lock(cargo_cache() / "fetch.lock"):
+            for mode in (["--offline"], []):
+                done = subprocess.run(fetch + mode, env=env, cwd=crate, capture_output=True,
+                                      text=True, timeout=PREBUILD_TIMEOUT_S, check=False)
+                if done.returncode == 0:
+                    break
+            else:
+                raise NativeToolchainMissing(f"cargo fetch for {crate.name} failed (the "
+                                             f"registry is needed once): {done.stderr[-1500:]}")
 
 
 def prebuild_dependencies(crates: Iterable[Path], *, toolchain: Path | None = None,
