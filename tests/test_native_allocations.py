@@ -218,3 +218,27 @@ def test_a_notebook_patching_the_grader_in_its_kernel_loses_the_allocation_point
     assert "counted 1,002 heap allocations" in cells["get_user_name_allocations"].message
     for grade_id in ("build_report_allocations", "mean_var_no_copy"):
         assert cells[grade_id].points == cells[grade_id].max_points > 0, cells[grade_id]
+
+
+@pytest.mark.slow
+@needs_rust
+def test_a_notebook_faking_the_built_module_gains_no_correctness_points(tmp_path):
+    """The unsolved crate, with notebook code that makes every build() in its process return
+    a correct pure-Python stand-in. Grade cells call the module built from the submitted
+    files in a worker that runs no notebook cell, so the fake is never what they test."""
+    notebook = make_rust_submission(None, tmp_path / "submission")
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell(
+        "import types, grader.native.crates as _crates\n"
+        "class UserTable:\n"
+        "    def __init__(self, rows):\n"
+        "        self.rows = [(int(i), str(n)) for i, n in rows]\n"
+        "def get_user_name(table, wanted):\n"
+        "    return next((n for i, n in table.rows if i == wanted), None)\n"
+        "_fake = types.ModuleType('users')\n"
+        "_fake.UserTable, _fake.get_user_name = UserTable, get_user_name\n"
+        "_crates.import_fresh = lambda built: _fake\n"))
+    nbformat.write(nb, str(notebook))
+    cells = by_id(grade_notebook(ROOT, A, notebook))
+    assert cells["get_user_name_correct"].points == 0, cells["get_user_name_correct"]
+    assert "todo!() still runs" in cells["get_user_name_correct"].message

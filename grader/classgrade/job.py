@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,10 @@ class JobSpec:
     trusted_files: dict[str, bytes] = field(default_factory=dict)  # verifier's folder
     speed_ids: list[str] = field(default_factory=list)  # grade cells grader.speed measures
     toolchains: tuple[str, ...] = ()  # native toolchains (assignment.toml) the sandbox offers
+    # A second sandboxed worker that runs none of the notebook's cells: the verifier's
+    # build() builds the learner's crate or Mojo file there (grader/classgrade/remote.py), so
+    # no notebook statement can stand between the files and what the grade cells call.
+    native_worker: bool = False
     cell_timeout: int = 180
     timeout: float = 900.0  # wall clock per sandboxed run
     output_cap: int = 1 * MiB
@@ -118,25 +123,32 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
     (trusted / "spec.json").write_text(json.dumps(
         {**spec.verify_spec, "cell_timeout": spec.cell_timeout, "deadline": spec.timeout,
          "outputs": True, "output_cap": spec.output_cap}))
-    sock_path = rpc / "sock"
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(sock_path))
-    sock_path.chmod(0o666)  # the sandbox uid connects; the folder stays root-owned
-    listener.listen(1)
+    sock_path, listener = _listen(rpc / "sock")
+    sockets = [sock_path]
+    fds = ["--socket-fd", str(listener.fileno())]
+    listeners = [listener]
+    if spec.native_worker:
+        native_sock, native_listener = _listen(rpc / "native")
+        sockets.append(native_sock)
+        listeners.append(native_listener)
+        fds += ["--native-socket-fd", str(native_listener.fileno())]
     out = trusted / "verdicts.json"
     # Toolchains first (prebuilding a crate's dependencies can take minutes): the verifier's
     # wait for the worker to connect starts only when the worker is about to start.
     native = speedcheck.native_paths(spec.toolchains, base / "verify-native",
                                      _trusted_here(spec, base))
+    builder = _native_worker(spec, base, ro, rpc, sockets) if spec.native_worker else None
     env = {**os.environ, "GRADER_STATE_FILE": str(trusted / "progress.json")}
     with open(trusted / "verify.log", "wb") as log:
         harness = subprocess.Popen(
-            [sys.executable, "-m", "grader.classgrade.verify", "spec.json", str(out),
-             "--socket-fd", str(listener.fileno())],
-            cwd=trusted, env=env, pass_fds=(listener.fileno(),), stdin=subprocess.DEVNULL,
-            stdout=log, stderr=log)
-    listener.close()
+            [sys.executable, "-m", "grader.classgrade.verify", "spec.json", str(out), *fds],
+            cwd=trusted, env=env, pass_fds=tuple(s.fileno() for s in listeners),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    for each in listeners:
+        each.close()
     try:  # the learner's cells may build native code (a crate, a Mojo file) too
+        if builder is not None:
+            builder.start()
         sandboxed = run_sandboxed(
             [sys.executable, "-m", "grader.classgrade.worker",
              str(ro / "worker.ipynb"), str(sock_path), str(spec.output_cap)],
@@ -144,8 +156,13 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
             writable=[work, *native.writable], limits=spec.limits,
             env={**native.env, **KERNEL_ENV}, timeout=spec.timeout)
         _note(result, sandboxed, "verification")
-        _unblock(sock_path)  # a worker that never connected: let the verifier give up now
+        for path in sockets:  # a worker that never connected: let the verifier give up now
+            _unblock(path)
         harness.wait(timeout=spec.timeout + 30)
+        if builder is not None:
+            builder.join(timeout=spec.timeout + 30)
+            if builder.ran is not None:
+                _note(result, builder.ran, "native build worker")
     finally:
         if harness.poll() is None:
             harness.kill()
@@ -159,6 +176,45 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
     if data.get("broken"):
         result.problems.append(f"verification: {data['broken']}")
     result.executed = executed_notebook(spec.notebook, data.get("outputs") or {})
+
+
+def _listen(path: Path) -> tuple[Path, socket.socket]:
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    path.chmod(0o666)  # the sandbox uid connects; the folder stays root-owned
+    listener.listen(1)
+    return path, listener
+
+
+class _Sandboxed(threading.Thread):
+    """One sandboxed run in a thread of its own; ``ran`` is its SandboxResult."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(daemon=True, name="native-build-worker")
+        self.kwargs, self.ran = kwargs, None
+
+    def run(self) -> None:
+        try:
+            self.ran = run_sandboxed(**self.kwargs)
+        finally:
+            _unblock(self.kwargs["argv"][-2])  # never leave the verifier waiting for it
+
+
+def _native_worker(spec: JobSpec, base: Path, ro: Path, rpc: Path,
+                   sockets: list[Path]) -> _Sandboxed:
+    """The worker the verifier's build() talks to: the submission's files, no notebook cell
+    (not started yet: its toolchain folders are ready before the verifier starts waiting)."""
+    (ro / "empty.ipynb").write_text(json.dumps({"cells": []}))
+    work = _folder(base / "build-work", spec.files)
+    native = speedcheck.native_paths(spec.toolchains, base / "build-native",
+                                     _trusted_here(spec, base))
+    thread = _Sandboxed(
+        argv=[sys.executable, "-m", "grader.classgrade.worker", str(ro / "empty.ipynb"),
+              str(sockets[1]), str(spec.output_cap)],
+        workdir=work, readable=[PACKAGE_DIR, ro, rpc, *native.readable],
+        writable=[work, *native.writable], limits=spec.limits,
+        env={**native.env, **KERNEL_ENV}, timeout=spec.timeout)
+    return thread
 
 
 def executed_notebook(notebook: str, outputs: dict[str, list[dict[str, Any]]]) -> str:

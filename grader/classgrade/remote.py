@@ -3,9 +3,11 @@
 A grade cell such as ``users = build("users", raise_error=True)`` (grader.native.crates) or
 ``build_and_import(MOJO_FILE)`` (grader.native.mojo) runs in the verifier, which never runs
 learner code and never compiles native code (``GRADER_VERIFIER``). There, those functions
-call :func:`remote_build` instead: the worker (grader/classgrade/worker.py, op ``build``)
+call :func:`remote_build` instead: a worker (grader/classgrade/worker.py, op ``build``)
 builds and imports the learner's code inside the sandbox with the grader's own build
-functions (taken before any notebook cell ran) and keeps the module in a table of handles.
+functions and keeps the module in a table of handles. Under the grading engine that worker
+is a second one, started with the submission's files and none of its notebook cells
+(``JobSpec.native_worker``): no notebook statement runs where the module is built.
 The verifier gets a :class:`RemoteObject`: attribute access (op ``getattr``) and calls (op
 ``rcall``) cross the socket; arguments go as data or as handles, and whatever comes back is
 data, or another handle when it has no data form (a ``UserTable`` instance, a function).
@@ -15,11 +17,10 @@ grader's own error class (RustBuildError, CrateNotFound, MojoBuildError, MojoNot
 rebuilt here from its message, so grade cells and checks.py read it as in a kernel.
 
 What a handle does is decided in the worker, so everything it returns is untrusted data,
-judged here by the trusted cell. That the object behind ``users`` really is the learner's
-compiled crate is not something this process can know (notebook code ran in the worker
-first); what a correctness cell proves is that the worker's ``users`` behaves right on the
-hidden tests. Allocations and speed are measured apart, from the crate's files, in fresh
-processes (grader/classgrade/speedcheck.py).
+judged here by the trusted cell. The learner's compiled code runs in that worker (its module
+init included) and can still make it lie; what a correctness cell proves is that the module
+built from the submitted files behaves right on the hidden tests. Allocations and speed are
+measured apart, from the crate's files, in fresh processes (grader/classgrade/speedcheck.py).
 """
 
 from __future__ import annotations

@@ -122,7 +122,10 @@ def build_spec(course: Course, student: str, nb: NotebookNode, **options: Any) -
         files = course.graded_files(student)
     except (OSError, ValueError) as exc:
         raise SubmissionError(str(exc)) from None
+    builds = any(word in cell.get("source", "") for cell in cells
+                 for word in ("build(", "build_and_import("))
     return JobSpec(student=student, notebook_name=f"{course.notebook.name}.ipynb",
+                   native_worker=builds,
                    notebook=nbformat.writes(nb), worker_notebook=nbformat.writes(worker_nb),
                    verify_spec={"cells": cells}, files=files,
                    trusted_files=course.trusted_files,

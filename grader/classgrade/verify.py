@@ -173,16 +173,20 @@ def _bind_student_names(code: types.CodeType, ns: dict, trusted: set[str],
 
 
 def verify(spec: dict[str, Any], link: WorkerLink,
-           outputs: dict[str, list[dict[str, Any]]] | None = None
-           ) -> dict[str, dict[str, Any]]:
+           outputs: dict[str, list[dict[str, Any]]] | None = None,
+           native: WorkerLink | None = None) -> dict[str, dict[str, Any]]:
     """Run SPEC's cells in order; the verdict of every grade cell (failed unless it ran).
     ``outputs``, when given, receives every run cell's notebook outputs by cell index: the
-    student's cells as the worker recorded them, grade cells as they ran here."""
+    student's cells as the worker recorded them, grade cells as they ran here. ``native``:
+    the worker that ran no notebook cell, where grader.native's build() builds (without
+    it, the notebook's worker builds)."""
     timeout = float(spec.get("cell_timeout", 180))
     cap = int(spec.get("output_cap", 1 << 20))
     link.grace = min(_INTERRUPT_GRACE, timeout)
-    # grader.native's build() here builds in the worker and returns a remote module.
-    remote.install(link, timeout)
+    if native is not None:
+        native.grace = link.grace
+    # grader.native's build() here builds in a worker and returns a remote module.
+    remote.install(native if native is not None else link, timeout)
     try:
         return _verify_cells(spec, link, outputs, timeout, cap)
     finally:
@@ -250,27 +254,39 @@ def _run_student(link: WorkerLink, index: int, timeout: float, cap: int
     return outputs
 
 
+def _accept(fd: int, spec: dict[str, Any], deadline: float, why: str) -> WorkerLink:
+    listener = socket.socket(fileno=fd)
+    listener.settimeout(float(spec.get("connect_timeout", 120)))
+    try:
+        conn, _ = listener.accept()
+        return WorkerLink(conn, deadline)
+    except OSError as exc:
+        return WorkerLink(None, deadline, f"{why} ({exc!r})")
+    finally:
+        listener.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.classgrade.verify")
     parser.add_argument("spec")
     parser.add_argument("out")
     parser.add_argument("--socket-fd", type=int, required=True)
+    parser.add_argument("--native-socket-fd", type=int,
+                        help="the worker that builds native code and runs no notebook cell")
     args = parser.parse_args(argv)
     os.environ[VERIFIER_ENV] = "1"
     with open(args.spec) as f:
         spec = json.load(f)
     start = time.monotonic()
     deadline = start + float(spec.get("deadline", 900))
-    listener = socket.socket(fileno=args.socket_fd)
-    listener.settimeout(float(spec.get("connect_timeout", 120)))
-    try:
-        conn, _ = listener.accept()
-        link = WorkerLink(conn, deadline)
-    except OSError as exc:
-        link = WorkerLink(None, deadline, f"the student's code never started ({exc!r})")
+    link = _accept(args.socket_fd, spec, deadline, "the student's code never started")
+    native = None if args.native_socket_fd is None else _accept(
+        args.native_socket_fd, spec, deadline, "the native build worker never started")
     outputs: dict[str, list[dict[str, Any]]] = {}
-    verdicts = verify(spec, link, outputs)
+    verdicts = verify(spec, link, outputs, native=native)
     link.close()
+    if native is not None:
+        native.close()
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         json.dump({"verdicts": verdicts, "broken": link.broken,
