@@ -28,16 +28,14 @@ message when it does not compile), imported and called on NumPy arrays.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from grader.speed.candidates import import_path
 from grader.speed.simdcheck import PACKED_ADD, check_in_kernel
 from grader.speedtest import assert_speed
 from grader.testing import TestSuite, raises, short
@@ -53,16 +51,9 @@ rng = np.random.default_rng(20261125)
 
 def _support() -> ModuleType:
     """speed.py of this folder, imported by path (the notebook's folder may not be on
-    sys.path when checks run from elsewhere)."""
-    name = "_simd_speed_" + hashlib.sha256(str(SUPPORT).encode()).hexdigest()[:12]
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, SUPPORT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    sys.path when checks run from elsewhere) under the one name the speed engine also uses:
+    its numba kernels are cached on disk, and the cache records the importing module's name."""
+    return import_path(SUPPORT, siblings=False)
 
 
 support = _support()

@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -100,16 +98,9 @@ class Count:
 
 def load_cases(path: Path) -> ModuleType:
     """The trusted cases file, imported by path (never from the working folder)."""
-    name = "_alloc_cases_" + hashlib.sha256(str(path).encode()).hexdigest()[:12]
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    from grader.speed.candidates import import_path
+
+    return import_path(path, siblings=False)
 
 
 def cases_for(module: ModuleType, exercise: str) -> list[Case]:

@@ -84,7 +84,7 @@ def extension_candidate(extension: ModuleType | BuiltExtension, driver: str | Pa
 def _load_driver(path: str) -> ModuleType:
     from grader.speed.candidates import import_path
 
-    return import_path(Path(path), prefix="_speed_driver", siblings=False)
+    return import_path(Path(path), siblings=False)
 
 
 def bind_driver(library: str, module_name: str, driver: str, factory: str,

@@ -225,13 +225,19 @@ def lookup_name(payload: dict[str, Any], namespace: dict[str, Any], loaded: Any,
     raise LookupError(f"{Path(payload['path']).name} defines no {name!r}")
 
 
-def import_path(path: Path, prefix: str = "_graded", siblings: bool = True) -> Any:
+def import_path(path: Path, siblings: bool = True) -> Any:
     """The module in the file ``path``, imported once per process; ``siblings`` puts its
     folder on sys.path (an exercise's helper modules). ImportError if it is not a module."""
     # A unique module name so two exercises' `solution.py` do not collide, registered in
     # sys.modules because dataclasses, pickling and numba's cache look modules up there.
+    # The name depends on the file's resolved path alone, and every importer of a file
+    # (the speed engine, an exercise's checks.py, the tests) must come through here:
+    # numba's on-disk cache is keyed by the source path but pickles the importing module's
+    # name, so a file imported under two names poisons the cache for one of them
+    # (ModuleNotFoundError when the other process loads the entry).
+    path = Path(path).resolve()
     digest = hashlib.sha1(str(path).encode(), usedforsecurity=False).hexdigest()[:10]
-    module_name = f"{prefix}_{path.stem}_{digest}"
+    module_name = f"_graded_{path.stem}_{digest}"
     if module_name in sys.modules:
         return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)
@@ -257,14 +263,18 @@ def _exec_notebook(path: Path, name: str, cells: list[tuple[int, str]], *,
         os.chdir(path.parent)  # learner code opens data files relative to the notebook
         if str(path.parent) not in sys.path:
             sys.path.insert(0, str(path.parent))
-    namespace = vars(_notebook_module(path))
+    module = _notebook_module(path)
+    namespace = vars(module)
     errors: list[str] = []
     cell_dir = cache_dir("speed", "cells")
     for index, source in cells:
         # Each cell becomes a real file (content-addressed) so tracebacks show its lines,
         # inspect.getsource works, and numba's cache=True finds a source file to key on.
+        # The file is named after the notebook's module too: numba's cache entry for a file
+        # records the module it ran in, and two notebooks with the same cell must not share
+        # an entry that names the other's module.
         digest = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()[:16]
-        cell_file = cell_dir / f"{path.stem}_cell{index}_{digest}.py"
+        cell_file = cell_dir / f"{module.__name__}_cell{index}_{digest}.py"
         if not cell_file.exists():
             cell_file.write_text(source, encoding="utf-8")
         try:

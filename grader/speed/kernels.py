@@ -90,7 +90,7 @@ def load_kernel(source: str, name: str) -> tuple[dict[str, Any], Any]:
         partial = path.with_suffix(f".{digest}.partial")
         partial.write_text(source, encoding="utf-8")
         partial.replace(path)
-    module = import_path(path, prefix="_graded_kernel", siblings=False)
+    module = import_path(path, siblings=False)
     return vars(module), getattr(module, name)
 
 
