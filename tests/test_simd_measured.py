@@ -180,13 +180,15 @@ def test_scalar_loops_unrolled_into_several_accumulators_are_seen():
 
     data, other = np.random.default_rng(0).random(1000), np.ones(1000)
     golden = (ROOT / "tests" / "golden" / "04_simd" / "unrolled_decoy.py").read_text()
+    # How many chains LLVM leaves depends on the CPU it compiles for (on an AVX2 EPYC it
+    # vectorizes part of `hidden`, leaving 3 of its 4): the verdict's rule is "two or more".
     for name in ("sum_array", "dot", "sum_positive"):
         args = (data, other) if name == "dot" else (data,)
-        assert len(simdcheck.scalar_chains(_compiled_asm(golden, name, *args))) == 4, name
+        assert len(simdcheck.scalar_chains(_compiled_asm(golden, name, *args))) >= 2, name
         model = _compiled_asm(_MODEL, name, *args)
         assert len(simdcheck.scalar_chains(model)) <= 1, name
-    assert len(simdcheck.scalar_chains(_compiled_asm(_BLOCKED, "hidden", data))) == 4
-    assert len(simdcheck.scalar_chains(_compiled_asm(_BLOCKED, "blocked", data))) == 1
+    assert len(simdcheck.scalar_chains(_compiled_asm(_BLOCKED, "hidden", data))) >= 2
+    assert len(simdcheck.scalar_chains(_compiled_asm(_BLOCKED, "blocked", data))) <= 1
 
 
 _MODEL = """
