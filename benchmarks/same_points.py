@@ -69,7 +69,20 @@ def _ch05(base: Path) -> dict[str, Path]:
     return out
 
 
-BUILDERS = {"01_vectorization": _ch01, "04_simd": _ch04, "05_rust_clones": _ch05}
+def _ch06(base: Path) -> dict[str, Path]:
+    from tests.test_go_chapter import EXPECTED, package_text
+
+    out = {}
+    for golden in sorted(EXPECTED):
+        folder = base / "submitted" / golden / "06_go_errors"
+        shutil.copytree(ROOT / "exercises" / "06_go_errors", folder)
+        (folder / "fetch" / "fetch.go").write_text(package_text(golden))
+        out[golden] = folder / "go_errors.ipynb"
+    return out
+
+
+BUILDERS = {"01_vectorization": _ch01, "04_simd": _ch04, "05_rust_clones": _ch05,
+            "06_go_errors": _ch06}
 
 
 def compare(assignment: str, base: Path) -> list[str]:

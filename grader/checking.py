@@ -14,6 +14,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from grader import progress
@@ -25,8 +26,8 @@ from grader.testing import TestResult, TestSuite
 CHECKS_FILE = "checks.py"
 
 
-def load_suite(folder: Path) -> TestSuite:
-    """Import ``folder/checks.py`` afresh (edits are picked up) and return its ``suite``."""
+def load_checks(folder: Path) -> ModuleType:
+    """Import ``folder/checks.py`` afresh (edits are picked up); it must define ``suite``."""
     path = folder / CHECKS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path}: this assignment has no public tests file")
@@ -37,10 +38,14 @@ def load_suite(folder: Path) -> TestSuite:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look modules up by name
     spec.loader.exec_module(module)
-    suite = getattr(module, "suite", None)
-    if not isinstance(suite, TestSuite):
+    if not isinstance(getattr(module, "suite", None), TestSuite):
         raise TypeError(f"{path} must define `suite = TestSuite()`")
-    return suite
+    return module
+
+
+def load_suite(folder: Path) -> TestSuite:
+    """Import ``folder/checks.py`` afresh (edits are picked up) and return its ``suite``."""
+    return load_checks(folder).suite
 
 
 def _root() -> Path | None:

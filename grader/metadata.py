@@ -37,7 +37,12 @@ KNOWN_TOOLCHAINS = {"rust", "go", "mojo"}
 # learner's compiled crate (grader/native/allocations.py).
 # ``simd``, ``bandwidth``: a numba kernel compiled alone, its machine code read and its
 # throughput timed against a yardstick of speed.py (grader/speed/simdcheck.py).
-MEASURED_KINDS = ("speed", "allocations", "simd", "bandwidth")
+# ``scenarios``: the trusted tests of each grade id (checks.py, and solution_only/
+# hidden_checks.py when the source has one) run in the controller against a native program
+# built from the learner's files (a Go package with the course's harness, grader/golang)
+# that they drive against the fault server (grader/faults); one table may name several
+# cells (``grade_ids``).
+MEASURED_KINDS = ("speed", "allocations", "simd", "bandwidth", "scenarios")
 
 
 class MetadataError(ValueError):
@@ -84,9 +89,17 @@ class Assignment:
         return {gid: pts for e in self.exercises for gid, pts in e.points.items()}
 
     def measured(self) -> list[tuple[Exercise, str, dict[str, Any]]]:
-        """(exercise, kind, settings) of every measured grade cell (MEASURED_KINDS)."""
-        return [(e, kind, dict(e.settings(kind))) for e in self.exercises
-                for kind in MEASURED_KINDS if e.settings(kind).get("grade_id")]
+        """(exercise, kind, settings) of every measured grade cell (MEASURED_KINDS); a
+        table naming several cells (``grade_ids``) gives one entry per cell, each with its
+        own ``grade_id``."""
+        found = []
+        for e in self.exercises:
+            for kind in MEASURED_KINDS:
+                settings = e.settings(kind)
+                ids = [settings["grade_id"]] if settings.get("grade_id") else \
+                    list(settings.get("grade_ids", []))
+                found += [(e, kind, {**settings, "grade_id": gid}) for gid in ids]
+        return found
 
     def measured_ids(self) -> frozenset[str]:
         """Grade ids decided by the sandboxed measurement instead of their cell's code."""
@@ -126,7 +139,7 @@ def _exercise(table: Any, where: str) -> Exercise:
     name = _require(table, "name", str, where)
     where = f"{where} ({name})"
     known = {"name", "title", "hints", "points", "speed"}
-    return Exercise(
+    exercise = Exercise(
         name=name,
         title=_require(table, "title", str, where),
         hints=_string_list(table, "hints", where),
@@ -134,6 +147,30 @@ def _exercise(table: Any, where: str) -> Exercise:
         speed=dict(table.get("speed", {})),
         extra={k: v for k, v in table.items() if k not in known},
     )
+    _measured_cells_exist(exercise, where)
+    return exercise
+
+
+def _measured_cells_exist(exercise: Exercise, where: str) -> None:
+    """A measured table must name cells of this exercise: a typo would otherwise leave the
+    cell to its own code, or measure nothing."""
+    for kind in MEASURED_KINDS:
+        table = exercise.speed if kind == "speed" else exercise.extra.get(kind)
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            raise MetadataError(f"{where}: [exercises.{kind}] must be a table")
+        ids = table.get("grade_ids", [])
+        if "grade_ids" in table and (not isinstance(ids, list) or not ids or
+                                     not all(isinstance(g, str) for g in ids)):
+            raise MetadataError(f"{where}: [exercises.{kind}] grade_ids must be a non-empty "
+                                f"list of strings, got {ids!r}")
+        if "grade_id" in table:
+            ids = [table["grade_id"], *ids]
+        unknown = [g for g in ids if g not in exercise.points]
+        if unknown:
+            raise MetadataError(f"{where}: [exercises.{kind}] names {unknown}, which are not "
+                                f"in points {sorted(exercise.points)}")
 
 
 def load_assignment(folder: Path) -> Assignment:

@@ -74,6 +74,18 @@ def learner_version(text: str, where: str = "<text>") -> str:
     return "".join(line for line, k in zip(lines, keep, strict=True) if k)
 
 
+def solution_version(text: str, where: str = "<text>") -> str:
+    """``text`` as the model solution: solution regions kept, starter regions and every
+    marker line removed (what a learner who solved it all would hand in)."""
+    lines = text.splitlines(keepends=True)
+    keep = [True] * len(lines)
+    for kind, first, last in regions(text, where):
+        keep[first] = keep[last] = False
+        if kind == "STARTER":
+            keep[first:last + 1] = [False] * (last - first + 1)
+    return "".join(line for line, k in zip(lines, keep, strict=True) if k)
+
+
 def solution_lines(text: str, where: str = "<text>") -> list[str]:
     """The lines inside solution regions (what must never reach a learner)."""
     lines = text.splitlines()

@@ -102,8 +102,18 @@ def test_defaults_stay_in_the_project(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_unsupported_toolchain_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="go"):
-        native_sandbox(["go"], tmp_path / "scratch")
+    with pytest.raises(ValueError, match="fortran"):
+        native_sandbox(["fortran"], tmp_path / "scratch")
+
+
+def test_go_gets_its_toolchain_and_a_read_only_build_cache(tmp_path: Path) -> None:
+    from grader.golang.toolchain import BUILD_CACHE_ENV_VAR, CACHE_ENV_VAR, toolchain
+
+    native = native_sandbox(["go"], tmp_path / "scratch")
+    assert toolchain().goroot in native.readable
+    build_cache = Path(native.env[BUILD_CACHE_ENV_VAR])
+    assert build_cache in native.readable and build_cache not in native.writable
+    assert Path(native.env[CACHE_ENV_VAR]).is_relative_to(tmp_path / "scratch")
 
 
 def test_declared_mojo_must_be_installed(tmp_path: Path,

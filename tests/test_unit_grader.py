@@ -38,6 +38,10 @@ def test_metadata_loads_and_matches_points():
     ("title = \n", "not valid TOML"),
     ("title = 'x'\nnotebook = 'n.ipynb'\nkernel_only = []\n[[exercises]]\nname='a'\n"
      "title='t'\npoints={a_values=1}\n", "'kernel_only' is gone: no grade cell is decided"),
+    ("title = 'x'\nnotebook = 'n.ipynb'\n[[exercises]]\nname='a'\ntitle='t'\n"
+     "points={a_values=1}\nspeed={grade_id='a_sped'}\n", r"names \['a_sped'\], which are not"),
+    ("title = 'x'\nnotebook = 'n.ipynb'\n[[exercises]]\nname='a'\ntitle='t'\n"
+     "points={a_values=1}\nscenarios={grade_ids=[]}\n", "grade_ids must be a non-empty list"),
 ])
 def test_bad_metadata_names_the_problem(tmp_path, text, message):
     with pytest.raises(MetadataError, match=message):
@@ -50,6 +54,11 @@ def test_measured_tables_name_the_cells_the_measurement_decides(tmp_path):
         "points={a_values=1, a_speed=1, a_simd=1}\nspeed={grade_id='a_speed', size=10}\n"
         "simd={grade_id='a_simd'}\nnotes={grade_id='a_values'}\n")))
     assert meta.measured_ids() == {"a_speed", "a_simd"}  # `notes` is no measured kind
+    several = load_assignment(write_meta(tmp_path, (
+        "title = 'x'\nnotebook = 'n.ipynb'\n[[exercises]]\nname='a'\ntitle='t'\n"
+        "points={a_one=1, a_two=1}\nscenarios={grade_ids=['a_one', 'a_two'], package='p'}\n")))
+    assert [(kind, s["grade_id"], s["package"]) for _, kind, s in several.measured()] == \
+        [("scenarios", "a_one", "p"), ("scenarios", "a_two", "p")]
     assert load_assignment(A).measured_ids() == {"normalize_speed", "rolling_mean_speed",
                                                   "group_sums_speed"}
 

