@@ -165,9 +165,9 @@ def a_negative_limit_is_an_error(fetch):
 def headers_that_never_come_respect_the_deadline(fetch):
     """headers slower than the context's deadline: an error within 2x the deadline"""
     with FaultServer() as server:
-        call = one(fetch_data(fetch, server, server.url("slow_headers", delay=5.0),
+        call = one(fetch_data(fetch, server, server.url("slow_headers", delay=3.0),
                               timeout_ms=1000))
-        what = "FetchData(<ctx with a 1 s deadline>, <headers after 5 s>, 1 MiB)"
+        what = "FetchData(<ctx with a 1 s deadline>, <headers after 3 s>, 1 MiB)"
         expect_error(call, what)
         assert call["ms"] <= 1000 * GRACE, \
             f"{what} returned after {call['ms'] / 1000:.1f} s; the deadline was 1 s"
@@ -178,9 +178,9 @@ def headers_that_never_come_respect_the_deadline(fetch):
 def a_trickling_body_respects_the_deadline(fetch):
     """a body that trickles past the deadline: an error within 2x the deadline"""
     with FaultServer() as server:
-        url = server.url("trickle", size=1000, chunk=10, interval=0.05)
+        url = server.url("trickle", size=600, chunk=10, interval=0.05)
         call = one(fetch_data(fetch, server, url, timeout_ms=1000))
-        what = "FetchData(<ctx with a 1 s deadline>, <a body of 5 s>, 1 MiB)"
+        what = "FetchData(<ctx with a 1 s deadline>, <a body of 3 s>, 1 MiB)"
         expect_error(call, what, why="the deadline passed while the body was arriving")
         assert call["ms"] <= 1000 * GRACE, \
             f"{what} returned after {call['ms'] / 1000:.1f} s; the deadline was 1 s"
@@ -316,12 +316,12 @@ def at_most_workers_requests_at_once(fetch):
 def the_first_error_stops_the_rest(fetch):
     """a 404 among slow URLs: the call returns early, nothing keeps running after it"""
     with FaultServer() as server:
-        urls = [server.url("not_found")] + latency_urls(server, 8, 4000)
+        urls = [server.url("not_found")] + latency_urls(server, 6, 2000)
         got = fetch_all(fetch, server, urls, 3)
-        what = "FetchAll(ctx, <a 404 and 8 urls of 4 s>, 3)"
+        what = "FetchAll(ctx, <a 404 and 6 urls of 2 s>, 3)"
         call = one(got)
         expect_error(call, what, names="404")
-        assert call["ms"] < 3000, (
+        assert call["ms"] < 1500, (
             f"{what} returned after {call['ms'] / 1000:.1f} s: the first error must cancel "
             "the requests still running")
         started = got["stats"].requests

@@ -64,8 +64,8 @@ def register(suite: TestSuite, checks: ModuleType) -> None:
         """a context cancelled while the body trickles in: an error, soon"""
         with FaultServer() as server:
             cancel_ms = _rng.randrange(300, 700)
-            url = server.url("trickle", size=1000, chunk=10, interval=0.05)
-            what = f"FetchData(<ctx cancelled after {cancel_ms} ms>, <a body of 5 s>, 1 MiB)"
+            url = server.url("trickle", size=600, chunk=10, interval=0.05)
+            what = f"FetchData(<ctx cancelled after {cancel_ms} ms>, <a body of 3 s>, 1 MiB)"
             call = one(fetch_data(fetch, server, url, cancel_after_ms=cancel_ms, what=what))
             checks.expect_error(call, what)
             assert call["ms"] <= cancel_ms * checks.GRACE + 500, \
@@ -96,7 +96,7 @@ def register(suite: TestSuite, checks: ModuleType) -> None:
             urls = [server.url("not_found"), server.url("server_error"),
                     *checks.latency_urls(server, 2, 50)]
             what = "FetchAll(ctx, <a 404, a 500 and 2 good urls>, 4)"
-            checks.expect_error(one(fetch_all(fetch, server, urls, 4, timeout=15.0,
+            checks.expect_error(one(fetch_all(fetch, server, urls, 4, timeout=8.0,
                                               what=what)), what)
 
     @suite.test("fetch_all_concurrency", timeout=timeout)
