@@ -153,3 +153,18 @@ def test_grade_runs_the_cells_in_the_sandboxed_controller(tmp_path, golden):
         want = points[cell] if cell in passing else 0
         assert cells[cell]["points"] == want, cells[cell]
     assert result["score"] == sum(points[c] for c in passing)
+
+
+def test_the_controller_deletes_the_hidden_tests_before_anything_runs(tmp_path, monkeypatch):
+    """The hidden tests reach the sandboxed controller as a file it reads and deletes first
+    (learner code there can read any file, and /proc/1/cmdline shows the environment)."""
+    from grader.golang import grading
+
+    hidden = tmp_path / "hidden_checks.py"
+    hidden.write_text("def register(suite, checks):\n    pass\n")
+    monkeypatch.setenv(grading.HIDDEN_ENV, str(hidden))
+    monkeypatch.setattr(grading, "_hidden_source", None)
+    grading.take_hidden()
+    assert not hidden.exists()
+    assert grading.HIDDEN_ENV not in os.environ
+    assert "def register" in grading._hidden_source

@@ -177,8 +177,8 @@ def open_course(root: Path, assignment: str, db_url: str | None = None,
 
     course.trusted_files = trusted_inputs(files, course.release_dir(), course.keep_submitted)
     # Hidden tests of measured cells: solution_only/ never reaches a submission; the
-    # controller receives this one file in its environment, never as a file a sandboxed
-    # process could read (grader/classgrade/speedcheck.py).
+    # controller gets this one file in a folder of its own and deletes it before any
+    # learner code runs (grader/classgrade/speedcheck.py).
     from grader.golang.grading import HIDDEN_FILE
 
     hidden = source_dir / HIDDEN_FILE

@@ -17,7 +17,6 @@ by the parent as a failed speed test, never a pass.
 
 from __future__ import annotations
 
-import base64
 import ctypes
 import json
 import sys
@@ -71,19 +70,22 @@ def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
     from grader.golang.grading import HIDDEN_ENV, HIDDEN_FILE
     from grader.sandbox import run_sandboxed
 
-    # Hidden tests go in the controller's environment, not in a file: learner code in its
-    # sandbox (a Go package's http.Dir, a crate) can read any file it is shown, never the
-    # environment of the non-dumpable controller (its children get an explicit one).
+    # Hidden tests go in a folder of their own that the controller empties before any
+    # learner code exists in the sandbox: learner code there (a Go package's http.Dir, a
+    # crate) can read every file it is shown, and the sandbox's pid 1 (bwrap) shows its
+    # whole command line, environment included, in /proc/1/cmdline.
     trusted_files = dict(trusted_files)
     hidden = trusted_files.pop(HIDDEN_FILE.as_posix(), None)
     trusted = write_folder(base / "speed-trusted", trusted_files)
     work = write_folder(base / "speed-work", {**files, notebook_name: notebook.encode()})
     native = native_paths(toolchains, base / "speed-native", trusted)
     env = dict(native.env)
-    if hidden is not None:
-        env[HIDDEN_ENV] = base64.b64encode(hidden).decode()
     readable = [PACKAGE_DIR, trusted, *native.readable]
     writable = [work, *native.writable]
+    if hidden is not None:
+        folder = write_folder(base / "speed-hidden", {HIDDEN_FILE.name: hidden}, mode=0o700)
+        writable.append(folder)
+        env[HIDDEN_ENV] = str(folder / HIDDEN_FILE.name)
     # -P: the writable working folder is never on sys.path of the measuring process.
     ran = run_sandboxed([sys.executable, "-P", "-m", "grader.classgrade.speedcheck",
                          str(trusted), str(work / notebook_name)],
@@ -217,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     _undumpable()  # first: before any student code exists in this sandbox
     from grader.golang import grading
 
-    grading.take_hidden_from_environment()  # and out of every child's environment
+    grading.take_hidden()  # read and deleted before any learner code runs in here
     trusted, notebook = (Path(a) for a in (sys.argv[1:] if argv is None else argv))
     result = verdicts(trusted, notebook)
     sys.stdout.write(MARKER + json.dumps(result) + "\n")

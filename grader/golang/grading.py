@@ -12,7 +12,6 @@ unsafe: grader/golang/build.py).
 
 from __future__ import annotations
 
-import base64
 import os
 import sys
 import types
@@ -24,17 +23,25 @@ from grader.classgrade.capture import error_output
 from grader.testing import TestResult, TestSuite
 
 HIDDEN_FILE = Path("solution_only") / "hidden_checks.py"
-HIDDEN_ENV = "GRADER_HIDDEN_CHECKS"  # base64 of HIDDEN_FILE, for the sandboxed controller
-_hidden_source: str | None = None  # taken from HIDDEN_ENV by the controller, at its start
+HIDDEN_ENV = "GRADER_HIDDEN_CHECKS"  # where the sandboxed controller finds HIDDEN_FILE
+_hidden_source: str | None = None  # what take_hidden read, in the controller
 
 
-def take_hidden_from_environment() -> None:
-    """Controller side: keep the hidden tests the grader passed in the environment and
-    remove them from it, so that no process started from here inherits them."""
+def take_hidden() -> None:
+    """Controller side: read the hidden tests from the file ``$GRADER_HIDDEN_CHECKS`` names,
+    then delete it, before any learner code runs in this sandbox (which could read any file
+    left there). RuntimeError when the file cannot be removed: better no verdict than
+    hidden tests left readable."""
     global _hidden_source
-    encoded = os.environ.pop(HIDDEN_ENV, None)
-    if encoded is not None:
-        _hidden_source = base64.b64decode(encoded).decode("utf-8")
+    path = os.environ.pop(HIDDEN_ENV, None)
+    if path is None:
+        return
+    hidden = Path(path)
+    _hidden_source = hidden.read_text(encoding="utf-8")
+    try:
+        hidden.unlink()
+    except OSError as exc:
+        raise RuntimeError(f"cannot remove the hidden tests at {hidden}: {exc}") from None
 
 
 def hidden_suite(folder: Path, checks: ModuleType) -> TestSuite:
@@ -42,7 +49,8 @@ def hidden_suite(folder: Path, checks: ModuleType) -> TestSuite:
 
     ``solution_only/hidden_checks.py`` defines ``register(suite, checks)``: it adds tests to
     ``suite`` and may use the helpers of the public ``checks`` module. That folder never
-    reaches learners (nbgrader_config.py ignores it) nor a submission's sandbox."""
+    reaches learners (nbgrader_config.py ignores it); in the controller's sandbox the file
+    exists only until :func:`take_hidden` has read it."""
     suite = TestSuite()
     path = folder / HIDDEN_FILE
     if _hidden_source is not None:
