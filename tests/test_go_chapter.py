@@ -21,12 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.golang import GoPackage, go_binary
+from grader.golang import GoPackage
 from grader.golang.grading import run_cell
-from grader.golang.toolchain import GoNotFound
 from grader.metadata import load_assignment
 from grader.sources import solution_version
-from tests.conftest import GOLDEN, ROOT
+from tests.conftest import GOLDEN, ROOT, needs_go
 
 A = "06_go_errors"
 SOURCE = ROOT / "solutions" / A
@@ -36,16 +35,7 @@ CELLS = ("fetch_data_errors", "fetch_data_faults", "fetch_all_correct",
          "fetch_all_concurrency", "fetch_item_correct")
 
 
-def _have_go() -> bool:
-    try:
-        go_binary()
-    except GoNotFound:
-        return False
-    return True
-
-
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not _have_go(), reason="no Go toolchain (make installs one)")]
+pytestmark = [pytest.mark.slow, needs_go]
 
 # golden -> (cells that pass, a text every failing cell's reasons must contain, or None)
 EXPECTED: dict[str, tuple[set[str], str | None]] = {

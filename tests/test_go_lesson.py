@@ -9,19 +9,8 @@ from __future__ import annotations
 import pytest
 
 from grader.faults import FaultServer
-from grader.golang import GoNotFound, go_binary
 from grader.golang.lesson import ProgramResult, programs, run_program
-
-
-def _go_missing() -> str | None:
-    try:
-        go_binary()
-    except GoNotFound as exc:
-        return str(exc)
-    return None
-
-
-needs_go = pytest.mark.skipif(_go_missing() is not None, reason=str(_go_missing()))
+from tests.conftest import needs_go
 
 
 def test_unknown_program_names_the_known_ones() -> None:

@@ -25,26 +25,16 @@ from grader.golang import (
     build,
     crashes,
     errors,
-    go_binary,
     go_env,
     run,
     toolchain,
 )
+from tests.conftest import needs_go
 
 FIXTURES = Path(__file__).resolve().parent / "golang_fixtures"
 CALC = FIXTURES / "calc"
 HARNESS = FIXTURES / "calc_harness"
 
-
-def _go_missing() -> str | None:
-    try:
-        go_binary()
-    except GoNotFound as exc:
-        return str(exc)
-    return None
-
-
-needs_go = pytest.mark.skipif(_go_missing() is not None, reason=str(_go_missing()))
 slow_go = [pytest.mark.slow, needs_go]
 
 # Add(a, b) misbehaves in a different way for each a; lines marked "// at:<name>" are

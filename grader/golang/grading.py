@@ -16,7 +16,6 @@ import os
 import sys
 import types
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from grader.classgrade.capture import error_output
@@ -44,7 +43,7 @@ def take_hidden() -> None:
         raise RuntimeError(f"cannot remove the hidden tests at {hidden}: {exc}") from None
 
 
-def hidden_suite(folder: Path, checks: ModuleType) -> TestSuite:
+def hidden_suite(folder: Path, checks: types.ModuleType) -> TestSuite:
     """The hidden tests beside a trusted copy of an assignment, or an empty suite.
 
     ``solution_only/hidden_checks.py`` defines ``register(suite, checks)``: it adds tests to
