@@ -28,11 +28,13 @@ export GOCACHE := $(CACHE)/go/build
 export GOMODCACHE := $(CACHE)/go/mod
 export GOPATH := $(CACHE)/go/path
 export GOTOOLCHAIN := local
+# npm (api_check's TypeScript checker, grader/apicheck): its cache in the project too.
+export npm_config_cache := $(CACHE)/npm
 export PATH := $(BIN):$(PATH)
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install go-warm mojo lab test test-fast lint build check dev-check clean
+.PHONY: help install go-warm apicheck-warm mojo lab test test-fast lint build check dev-check clean
 
 help:
 	@echo "make lab        install everything and open the workbook in JupyterLab"
@@ -71,7 +73,13 @@ $(GO_STAMP): $(STAMP)
 go-warm: $(GO_STAMP)
 	@$(BIN)/python -m grader.golang warm
 
-install: $(STAMP) go-warm
+# api_check's checkers (grader/apicheck): TypeScript installed with `npm ci` from the committed
+# lock file into .cache/node, the Rust template's crates fetched and compiled once; a stamp
+# keyed by the lock files makes it quick once done.
+apicheck-warm: $(STAMP)
+	@$(BIN)/python -m grader.apicheck warm
+
+install: $(STAMP) go-warm apicheck-warm
 	@mkdir -p $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_DIR) $(JUPYTER_RUNTIME_DIR) $(IPYTHONDIR) \
 	  $(NUMBA_CACHE_DIR) $(MPLCONFIGDIR) $(XDG_CACHE_HOME)
 

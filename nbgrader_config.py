@@ -24,6 +24,7 @@ c.CourseDirectory.ignore = [
 # restores every other file of a submission from solutions/ (Cargo.toml, the crate's
 # src/module.rs with the allocation counter, checks.py), but grades these as submitted.
 c.Autograde.exclude_overwriting = {
+    "02_hallucinated_apis": ["js/users.mjs"],
     "04_simd": ["sum_array.mojo"],
     "05_rust_clones": [
         "crates/users/src/lib.rs",

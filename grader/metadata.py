@@ -28,7 +28,7 @@ from typing import Any
 
 from grader.paths import METADATA_NAME, RELEASE_DIR, SOURCE_DIR
 
-KNOWN_TOOLCHAINS = {"rust", "go", "mojo"}
+KNOWN_TOOLCHAINS = {"rust", "go", "mojo", "node"}
 # Exercise tables whose ``grade_id`` cell is decided by a sandboxed measurement (fresh worker
 # processes driven by a controller that never runs learner code: grader/classgrade/
 # speedcheck.py), never by the grade cell's own code. Each kind has a measurer registered in

@@ -24,7 +24,7 @@ from pathlib import Path
 
 BEGIN = re.compile(r"^(\s*)(//|#|--)\s*BEGIN (SOLUTION|STARTER)\s*$")
 END = re.compile(r"^\s*(//|#|--)\s*END (SOLUTION|STARTER)\s*$")
-SOURCE_SUFFIXES = {".rs", ".go", ".mojo", ".py", ".c", ".h"}
+SOURCE_SUFFIXES = {".rs", ".go", ".mojo", ".py", ".c", ".h", ".mjs", ".js"}
 
 
 class RegionError(ValueError):

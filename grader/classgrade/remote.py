@@ -50,11 +50,14 @@ def active() -> bool:
 class RemoteObject:
     """A trusted-side stand-in for an object that lives in the sandboxed worker."""
 
-    __slots__ = ("_handle", "_type")
+    __slots__ = ("_handle", "_link", "_type")
 
-    def __init__(self, handle: int, type_name: str) -> None:
+    def __init__(self, handle: int, type_name: str, link: Any = None) -> None:
         object.__setattr__(self, "_handle", handle)
         object.__setattr__(self, "_type", type_name)
+        # The worker that holds the object: a notebook object's handle lives in the notebook's
+        # worker, a built module's in the build worker (None: the installed link).
+        object.__setattr__(self, "_link", link)
 
     def __repr__(self) -> str:
         return f"<{self._type} object (in the sandboxed worker)>"
@@ -63,16 +66,16 @@ class RemoteObject:
         if name.startswith("__") and name not in _FORWARDED_DUNDERS or \
                 name.startswith(("_repr_", "_ipython_")):
             raise AttributeError(name)
-        return _request({"op": "getattr", "ref": self._handle, "name": name})
+        return _request({"op": "getattr", "ref": self._handle, "name": name}, self._link)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{self!r} is read-only here")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _call(self._handle, None, args, kwargs)
+        return _call(self._handle, None, args, kwargs, self._link)
 
     def __len__(self) -> int:
-        value = _call(self._handle, "__len__", (), {})
+        value = _call(self._handle, "__len__", (), {}, self._link)
         if type(value) is not int or value < 0:
             raise TypeError(f"__len__ of {self!r} returned {value!r}")
         return value
@@ -89,19 +92,26 @@ def _proxy(handle: int, type_name: str) -> RemoteObject:
     return RemoteObject(handle, type_name)
 
 
-def _request(message: dict[str, Any]) -> Any:
-    if _LINK is None:
+def proxies(link: Any) -> Any:
+    """A ``refs`` function for codec.decode: handles that live in ``link``'s worker."""
+    return lambda handle, type_name: RemoteObject(handle, type_name, link)
+
+
+def _request(message: dict[str, Any], link: Any = None) -> Any:
+    link = link if link is not None else _LINK
+    if link is None:
         raise RuntimeError("no sandboxed worker to run native code in")
-    reply = _LINK.request(message, _TIMEOUT)
+    reply = link.request(message, _TIMEOUT)
     if "exc" in reply:
         raise codec.decode_exception(reply["exc"])
-    return codec.decode(reply.get("value"), refs=_proxy)
+    return codec.decode(reply.get("value"), refs=proxies(link))
 
 
-def _call(handle: int, attr: str | None, args: tuple, kwargs: dict[str, Any]) -> Any:
+def _call(handle: int, attr: str | None, args: tuple, kwargs: dict[str, Any],
+          link: Any = None) -> Any:
     return _request({"op": "rcall", "ref": handle, "attr": attr,
                      "args": codec.encode(list(args), refs=_handle_of),
-                     "kwargs": codec.encode(dict(kwargs), refs=_handle_of)})
+                     "kwargs": codec.encode(dict(kwargs), refs=_handle_of)}, link)
 
 
 def _build_error(kind: str, target: str, error: dict[str, Any]) -> BaseException:

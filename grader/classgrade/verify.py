@@ -121,12 +121,15 @@ class StudentFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         reply = self._link.request({"op": "call", "name": self.__name__,
-                                    "args": codec.encode(list(args)),
-                                    "kwargs": codec.encode(dict(kwargs))}, self._timeout)
+                                    "args": codec.encode(list(args), refs=remote._handle_of),
+                                    "kwargs": codec.encode(dict(kwargs),
+                                                           refs=remote._handle_of)},
+                                   self._timeout)
         if "exc" in reply:
             raise codec.decode_exception(reply["exc"])
         _copy_back(args, codec.decode(reply.get("args", {"$list": []})))
-        return codec.decode(reply.get("value"))
+        # Data, or a handle on an object that stays in the worker (remote.RemoteObject).
+        return codec.decode(reply.get("value"), refs=remote.proxies(self._link))
 
 
 def _copy_back(sent: tuple, returned: Any) -> None:
@@ -166,6 +169,8 @@ def _bind_student_names(code: types.CodeType, ns: dict, trusted: set[str],
             break
         if reply.get("kind") == "callable":
             bound[name] = StudentFunction(link, name, timeout)
+        elif reply.get("kind") == "ref":  # a class: a handle, its methods called through it
+            bound[name] = codec.decode(reply.get("value"), refs=remote.proxies(link))
         elif reply.get("kind") == "value":
             bound[name] = codec.decode(reply.get("value"))
     ns.update(bound)

@@ -6,10 +6,11 @@ source removed by the parent, so hidden tests never reach this process. The trus
 
 * ``run``: execute cell N in an IPython shell (magics work as in a kernel) and send back
   its notebook outputs, at most CAP bytes (grader/classgrade/capture.py);
-* ``lookup``: is NAME a callable, a data value, or undefined in the student's namespace;
-* ``call``: call NAME with decoded arguments and send back the result or the exception,
-  plus the arguments' final state (so "the input is not modified" checks still see a
-  mutation);
+* ``lookup``: is NAME a callable, a class (sent as a handle), a data value, or undefined in
+  the student's namespace;
+* ``call``: call NAME with decoded arguments and send back the result (a handle when it
+  has no data form) or the exception, plus the arguments' final state (so "the input is not
+  modified" checks still see a mutation);
 * ``build``: build and import native code (a Rust crate, a ``.mojo`` file) for the
   verifier's ``build()`` (grader/classgrade/remote.py), with the grader's build functions as
   they were before any notebook cell ran; the module is kept in a table of handles;
@@ -135,17 +136,21 @@ def _handle(capture: ShellCapture, cells: list[dict], message: dict) -> dict[str
         if name not in ns:
             return {"kind": "missing"}
         value = ns[name]
+        if isinstance(value, type):  # a class: its methods and instances are used through it
+            return {"kind": "ref", "value": codec.encode(value, refs=_register)}
         if callable(value):
             return {"kind": "callable"}
         return {"kind": "value", "value": codec.encode(value)}
     if op == "call":
         func = ns.get(str(message["name"]))
-        args = codec.decode(message["args"])
-        kwargs = codec.decode(message["kwargs"])
+        args = codec.decode(message["args"], refs=_lookup)
+        kwargs = codec.decode(message["kwargs"], refs=_lookup)
         if func is None:
             raise NameError(f"name {message['name']!r} is not defined")
         result = func(*args, **kwargs)
-        return {"value": codec.encode(result), "args": codec.encode(list(args))}
+        # An object without a data form (an instance of the learner's class) goes back as
+        # a handle: the verifier reads its attributes and calls its methods through it.
+        return {"value": codec.encode(result, refs=_register), "args": codec.encode(list(args))}
     if op in ("build", "getattr", "rcall"):
         return _native(message)
     raise ValueError(f"unknown op {op!r}")

@@ -1,13 +1,14 @@
 """A ``scenarios`` grade cell (grader.metadata.MEASURED_KINDS), decided in the controller.
 
-The controller (grader/classgrade/speedcheck.py) runs no learner code: here it builds the
-submitted Go package with the course's harness (from the trusted folder, never the
-submission's copy), and runs the trusted tests of the cell, public (checks.py) and hidden
-(solution_only/hidden_checks.py), against it. Learner code runs only in the harness's child
-processes; what they answer is data, and what the fault server saw (connections left open,
-requests in flight) is measured here, in this process, which the children cannot reach
-(the controller is non-dumpable, and the learner's package may not import os, syscall or
-unsafe: grader/golang/build.py).
+The controller (grader/classgrade/speedcheck.py) runs no learner code: here it makes the
+cell's subject (grader/snippets/subjects.py: the submitted Go package built with the
+course's harness from the trusted folder, a learner's JavaScript module, or a notebook
+function run in a child process), and runs the trusted tests of the cell, public
+(checks.py) and hidden (solution_only/hidden_checks.py), against it.
+Learner code runs only in the subject's child processes; what they answer is data, and
+what the fault server saw (connections left open, requests in flight) and how long a call
+took are measured here, in this process, which the children cannot reach (the controller
+is non-dumpable; a Go package may not import os, syscall or unsafe: grader/golang/build.py).
 """
 
 from __future__ import annotations
@@ -79,14 +80,15 @@ def run_cell(folder: Path, grade_id: str, obj: Any) -> list[TestResult]:
 def scenario_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],
                      notebook: Path) -> list[dict[str, Any]]:
     """The cell's nbformat outputs: a table of its tests, then an error unless all pass."""
-    from grader.golang.package import GoPackage
     from grader.report import CheckReport
+    from grader.snippets.subjects import close, subject_for
 
     grade_id = str(settings["grade_id"])
-    package = notebook.parent / str(settings.get("package", ""))
-    harness = Path(assignment.folder) / str(settings.get("harness", "harness"))
-    obj = GoPackage(package, harness) if package.is_dir() else None
-    results = run_cell(Path(assignment.folder), grade_id, obj)
+    obj = subject_for(assignment, settings, notebook)
+    try:
+        results = run_cell(Path(assignment.folder), grade_id, obj)
+    finally:
+        close(obj)
     if not results:
         return [error_output("ScenarioError", f"{grade_id}: no tests are registered")]
     report = CheckReport(exercise.name, exercise.title, results,

@@ -71,7 +71,7 @@ from grader.native.rust import (
 )
 from grader.paths import file_lock
 
-SUPPORTED = frozenset({"rust", "mojo", "go"})
+SUPPORTED = frozenset({"rust", "mojo", "go", "node"})
 STORE_VERSION = "3"
 STORE_DIR = "sandbox-deps"
 PREBUILD_TIMEOUT_S = 1800.0
@@ -126,6 +126,8 @@ def native_sandbox(toolchains: Iterable[str], scratch: Path, *,
         _rust(result, scratch, toolchain, crates)
     if "go" in wanted:
         _go(result, scratch)
+    if "node" in wanted:
+        _node(result)
     if mojo.mojo_available():
         _mojo(result, scratch)
     elif "mojo" in wanted:
@@ -197,6 +199,24 @@ def _go(result: NativeSandbox, scratch: Path) -> None:
     result.env.update({GO_ENV_VAR: str(chain.go), CACHE_ENV_VAR: str(cache),
                        BUILD_CACHE_ENV_VAR: str(build_cache)})
     result.notes.append(f"go: {chain.version_text}, build cache {build_cache} read-only")
+
+
+def _node(result: NativeSandbox) -> None:
+    """Node (chapter 02): the machine's node, and the TypeScript checker that api_check runs
+    (installed by ``make`` into the project's .cache), both read-only."""
+    import shutil
+
+    from grader.apicheck.tools import NODE_DIR_ENV, node_dir
+
+    node = shutil.which("node")
+    if node is None:
+        raise NativeToolchainMissing("node (Node.js 20+) is not on PATH")
+    result.readable.append(Path(node).resolve().parent)
+    modules = node_dir()
+    if modules.is_dir():
+        result.readable.append(modules)
+        result.env[NODE_DIR_ENV] = str(modules)  # the project root is not visible in there
+    result.notes.append(f"node: {node}, TypeScript from {modules} read-only")
 
 
 def _mojo(result: NativeSandbox, scratch: Path) -> None:
