@@ -122,20 +122,20 @@ def test_a_keyword_numpy_removed_is_a_bad_call(hallucinated) -> None:
     with pytest.raises(TypeError):
         np.percentile([1.0], 95, interpolation="nearest")   # what the learner would hit
     f = _on_line(hallucinated, 8)
-    assert (f.kind, f.name, f.owner, f.confirmed) == ("bad-call", "percentile", "numpy", True)
+    assert (f.kind, f.name, f.owner, f.confirmed) == ("bad-call", "interpolation", "numpy", True)
     assert "'interpolation'" in f.message and "method" in f.message
 
 
 def test_json_loads_encoding_is_a_bad_call_though_its_stub_takes_any_keyword(hallucinated):
     f = _on_line(hallucinated, 9)
-    assert (f.kind, f.name, f.owner, f.confirmed) == ("bad-call", "loads", "json", True)
+    assert (f.kind, f.name, f.owner, f.confirmed) == ("bad-call", "encoding", "json", True)
     assert f.library == "Python" and f.version.startswith("3.")
     assert "'encoding'" in f.message and f.tool == "inspect"
 
 
 def test_a_misspelt_keyword_of_requests_get_is_a_bad_call(hallucinated) -> None:
     f = _on_line(hallucinated, 10)
-    assert (f.kind, f.name, f.owner, f.confirmed) == ("bad-call", "get", "requests", True)
+    assert (f.kind, f.name, f.owner, f.confirmed) == ("bad-call", "timout", "requests", True)
     assert f.suggestions == ("timeout",) and f.code == "reportCallIssue"
     assert len(hallucinated.findings) == 5, hallucinated
 

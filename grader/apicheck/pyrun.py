@@ -62,6 +62,9 @@ def python_version() -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
+GRADER_PARENT = str(Path(__file__).resolve().parents[2])  # the folder holding grader/
+
+
 def run_basedpyright(code: str, config: dict[str, Any], *, timeout: float) -> PyrightRun:
     """Check ``code`` once with ``config`` as its pyrightconfig.json.
 
@@ -77,6 +80,10 @@ def run_basedpyright(code: str, config: dict[str, Any], *, timeout: float) -> Py
     with tempfile.TemporaryDirectory(prefix="apicheck-") as tmp:
         folder = Path(tmp)
         (folder / SNIPPET).write_text(code, encoding="utf-8")
+        # The course's own package resolves wherever it is: `pip install -e` puts it on the
+        # path through an import hook (setuptools' editable finder), which the checker,
+        # reading site-packages as files, cannot follow.
+        config = {**config, "extraPaths": [*config.get("extraPaths", []), GRADER_PARENT]}
         (folder / "pyrightconfig.json").write_text(json.dumps(config), encoding="utf-8")
         cmd = [exe, "--outputjson", "--pythonpath", sys.executable, SNIPPET]
         returncode, stdout, stderr = _run(cmd, folder, timeout)

@@ -252,7 +252,7 @@ class _Checker:
         keyword = m[1] if (m := _NO_PARAMETER.match(message)) else ""
         text = (f"{what}() got an unexpected keyword '{keyword}'" if keyword
                 else f"{what}(): {message.split(chr(10))[0]}")
-        self.findings.append(replace(base, name=what, owner=_owner(dotted), message=(
+        self.findings.append(replace(base, name=keyword or what, owner=_owner(dotted), message=(
             text + " (per basedpyright; not confirmed at runtime)")))
 
     def _runtime_verdict(self, call: ast.Call) -> tuple[CallCheck, object, str | None]:
@@ -270,8 +270,10 @@ class _Checker:
         params = list(verdict.parameters)
         suggestions: tuple[str, ...] = ()
         where = (base.line, base.column)
+        name = what  # a call that does not fit is named by its callee...
         if verdict.bad_keywords:
             bad = verdict.bad_keywords[0]
+            name = bad  # ... unless a keyword is the name that does not exist
             suggestions = rt.close_names(bad, [p for p in params if not p.startswith("*")])
             text = f"{what}() got an unexpected keyword '{bad}'"
             where = next((self.source.where(k) for k in call.keywords if k.arg == bad), where)
@@ -279,7 +281,7 @@ class _Checker:
             text = f"{what}() {verdict.problem}"
         text += (f"{_version_text(library, version)}; its parameters: {', '.join(params)}"
                  f"{_did_you_mean(suggestions)}")
-        return replace(base, line=where[0], column=where[1], message=text, name=what,
+        return replace(base, line=where[0], column=where[1], message=text, name=name,
                        owner=_owner(dotted), library=library, version=version,
                        suggestions=suggestions, confirmed=True)
 

@@ -29,7 +29,8 @@ class Finding:
     column: int
     message: str              # the sentence shown to the learner, e.g.
     #   "Response has no attribute 'json_or_raise' (requests 2.34.2); did you mean 'json'?"
-    name: str = ""            # the name that does not exist / the call that does not fit
+    name: str = ""            # the name that does not exist: an attribute, or the keyword
+    #   or option a call passes that its callee lacks; else the call that does not fit
     owner: str = ""           # what it was looked up on: "requests.Response", "numpy"
     library: str = ""         # the installed distribution: "requests", "numpy", "node"
     version: str = ""         # its installed version: "2.34.2"

@@ -22,6 +22,7 @@ import pickle
 import select
 import signal
 import subprocess
+import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass
@@ -209,12 +210,18 @@ def defining_source(obj: Any) -> str:
     import linecache
 
     func = getattr(obj, "py_func", obj)
-    code = getattr(func, "__code__", None)
-    if code is None and isinstance(obj, type):
-        code = next((getattr(v, "__code__", None) for v in vars(obj).values()
-                     if hasattr(v, "__code__")), None)
-    if code is not None:
-        lines = linecache.getlines(code.co_filename)
+    files = [func.__code__.co_filename] if hasattr(func, "__code__") else []
+    if isinstance(obj, type):
+        # Its module's file; else (a class defined in a kernel cell, in a __main__ without a
+        # file) the cell file of one of its own methods: not a generated one (a dataclass's
+        # __init__ is "<string>", its __repr__ comes from dataclasses.py).
+        with contextlib.suppress(OSError, TypeError):
+            files.append(inspect.getsourcefile(obj) or "")
+        stdlib = sysconfig.get_paths()["stdlib"]
+        files += [v.__code__.co_filename for v in vars(obj).values() if hasattr(v, "__code__")
+                  and not v.__code__.co_filename.startswith(stdlib)]
+    for name in files:
+        lines = linecache.getlines(name) if name and not name.startswith("<") else []
         if lines:
             return "".join(lines)
     try:
