@@ -37,6 +37,14 @@ def _ch01(base: Path) -> dict[str, Path]:
     return out
 
 
+def _ch02(base: Path) -> dict[str, Path]:
+    from tests.test_apis_chapter import EXPECTED, submission
+
+    folder = base / "submitted"
+    return {golden: submission(golden, base, folder / golden / "02_hallucinated_apis")
+            for golden in sorted(EXPECTED)}
+
+
 def _ch04(base: Path) -> dict[str, Path]:
     from tests.test_simd_chapter import GOLDENS, make_submission
 
@@ -81,8 +89,8 @@ def _ch06(base: Path) -> dict[str, Path]:
     return out
 
 
-BUILDERS = {"01_vectorization": _ch01, "04_simd": _ch04, "05_rust_clones": _ch05,
-            "06_go_errors": _ch06}
+BUILDERS = {"01_vectorization": _ch01, "02_hallucinated_apis": _ch02, "04_simd": _ch04,
+            "05_rust_clones": _ch05, "06_go_errors": _ch06}
 
 
 def compare(assignment: str, base: Path) -> list[str]:
