@@ -27,20 +27,30 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = "import json\n\nimport numpy as np\nimport requests\n\n"
 
 SNIPPETS: dict[str, tuple[str, str]] = {
-    "fetch_user": ("python", '''def fetch_user(url, timeout=5.0):
+    "fetch_user": ("python", '''import requests
+
+
+def fetch_user(url, timeout=5.0):
     return requests.get(url, timeout=timeout).json_or_raise()
 '''),
-    "latency_summary": ("python", '''def latency_summary(samples):
+    "latency_summary": ("python", '''import numpy as np
+
+
+def latency_summary(samples):
     p50, p95, p99 = np.percentile(samples, [50, 95, 99], interpolation="nearest")
     return {"p50": p50, "p95": p95, "p99": p99, "mean": sum(samples) / len(samples)}
 '''),
-    "load_settings": ("python", '''def load_settings(raw):
+    "load_settings": ("python", '''import json
+
+
+def load_settings(raw):
     return json.loads(raw, encoding="utf-8")
 '''),
-    "numpy names (lesson)": ("python", '''x = np.arange(1.0, 101.0)
+    "numpy names (lesson)": ("python", '''import numpy as np
+
+x = np.arange(1.0, 101.0)
 mean = np.float_(x.mean())
 area = np.trapz(x)
 '''),
@@ -75,7 +85,7 @@ def linter(language: str, code: str) -> str:
         return "(ruff reads Python only)"
     done = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated",
                            "--output-format", "concise", "--stdin-filename", "snippet.py", "-"],
-                          input=HEADER + code, capture_output=True, text=True, timeout=60)
+                          input=code, capture_output=True, text=True, timeout=60)
     lines = [line for line in done.stdout.splitlines() if line.startswith("snippet.py:")]
     return "; ".join(line.split(": ", 1)[1] for line in lines) or "nothing"
 
@@ -104,7 +114,10 @@ def runtime(name: str, language: str, code: str, server: Any) -> str:
                 return f"{result.error.type_name}: {result.error.message}"
             return f"returned after {result.seconds:.1f} s (asked for a 1 s timeout)"
     namespace: dict[str, Any] = {}
-    exec(compile(HEADER + code, name, "exec"), namespace)  # noqa: S102 - the course's snippet
+    try:
+        exec(compile(code, name, "exec"), namespace)  # noqa: S102 - the course's
+    except Exception as exc:  # noqa: BLE001 - module-level code failing is the outcome
+        return f"{type(exc).__name__}: {exc}"
     calls: dict[str, Callable[[], Any]] = {
         "fetch_user": lambda: namespace["fetch_user"](server.url("ok_json")),
         "latency_summary": lambda: namespace["latency_summary"]([12, 15, 250]),
@@ -120,14 +133,13 @@ def runtime(name: str, language: str, code: str, server: Any) -> str:
 def timed(language: str, code: str, runs: int) -> tuple[Any, float, float]:
     from grader.apicheck import api_check
 
-    source = HEADER + code if language == "python" else code
     started = time.perf_counter()
-    report = api_check(source, language)
+    report = api_check(code, language)
     cold = time.perf_counter() - started
     warm = []
     for _ in range(runs):
         started = time.perf_counter()
-        api_check(source, language)
+        api_check(code, language)
         warm.append(time.perf_counter() - started)
     return report, cold, min(warm)
 
