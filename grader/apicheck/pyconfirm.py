@@ -85,7 +85,7 @@ def safe_import(name: str) -> ModuleType | None:
             return None
         try:
             importlib.import_module(prefix)
-        except Exception:   # a broken install means "cannot confirm", not a crash of the check
+        except (Exception, SystemExit):  # a broken install: "cannot confirm", not a crash
             return None
     module = sys.modules.get(name)
     return module if isinstance(module, ModuleType) else None
