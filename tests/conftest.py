@@ -29,6 +29,21 @@ def _go_missing() -> str | None:
 needs_go = pytest.mark.skipif(_go_missing() is not None, reason=str(_go_missing()))
 
 
+def grade_json(assignment: str, notebook: Path) -> dict:
+    """``python -m grader grade ASSIGNMENT NOTEBOOK --json`` (the whole door: nbgrader, the
+    sandbox, the verifier, the controller), its JSON answer."""
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ, GRADER_SANDBOX_KIND="bubblewrap")
+    done = subprocess.run([sys.executable, "-m", "grader", "grade", assignment, str(notebook),
+                           "--json"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.stdout.strip(), done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
 @pytest.fixture(autouse=True)
 def _private_state(tmp_path, monkeypatch):
     """No test touches the developer's own progress file."""

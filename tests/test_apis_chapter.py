@@ -27,7 +27,7 @@ from grader.golang.grading import run_cell
 from grader.metadata import load_assignment
 from grader.snippets.python import cell_sources
 from grader.snippets.subjects import close, subject_for
-from tests.conftest import GOLDEN, ROOT
+from tests.conftest import GOLDEN, ROOT, grade_json
 
 A = "02_hallucinated_apis"
 SOURCE = ROOT / "solutions" / A
@@ -188,14 +188,6 @@ def test_golden_cells(tmp_path):
     assert not wrong, wrong
 
 
-def _grade(notebook: Path) -> dict:
-    env = dict(os.environ, GRADER_SANDBOX_KIND="bubblewrap")
-    done = subprocess.run([sys.executable, "-m", "grader", "grade", A, str(notebook), "--json"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert done.stdout.strip(), done.stderr[-3000:]
-    return json.loads(done.stdout)
-
-
 # The model and the unsolved notebook through a door: test_classgrade_chapters[02_...].
 @pytest.mark.parametrize("golden", ["canned", "silenced"])
 def test_grade_gives_the_cells_points(tmp_path, golden):
@@ -203,7 +195,7 @@ def test_grade_gives_the_cells_points(tmp_path, golden):
     the controller for the measured ones) gives each cell's points: canned loses
     get_user_data_fixed to hidden tests only, and only if its own js/users.mjs is graded;
     silenced loses the typing cell and keeps the behaviour cells, run through handles."""
-    result = _grade(submission(golden, tmp_path))
+    result = grade_json(A, submission(golden, tmp_path))
     assert result["sandbox"] == "bubblewrap", result
     cells = {c["grade_id"]: c for c in result["cells"]}
     for cell, points in POINTS.items():

@@ -11,12 +11,9 @@ the code the grading controller runs; the `grade` tests go through the whole eng
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +22,7 @@ from grader.golang import GoPackage
 from grader.golang.grading import run_cell
 from grader.metadata import load_assignment
 from grader.sources import solution_version
-from tests.conftest import GOLDEN, ROOT, needs_go
+from tests.conftest import GOLDEN, ROOT, grade_json, needs_go
 
 A = "06_go_errors"
 SOURCE = ROOT / "solutions" / A
@@ -117,14 +114,6 @@ def test_points_add_up_to_the_notebook():
     assert measured == set(CELLS) == set(assignment.grade_ids())
 
 
-def _grade(notebook: Path) -> dict:
-    env = dict(os.environ, GRADER_SANDBOX_KIND="bubblewrap")
-    done = subprocess.run([sys.executable, "-m", "grader", "grade", A, str(notebook), "--json"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert done.stdout.strip(), done.stderr[-3000:]
-    return json.loads(done.stdout)
-
-
 # The unsolved notebook through a door is test_classgrade_chapters[06_go_errors]'s.
 @pytest.mark.parametrize("golden", ["solution", "errch_deadlock"])
 def test_grade_runs_the_cells_in_the_sandboxed_controller(tmp_path, golden):
@@ -135,7 +124,7 @@ def test_grade_runs_the_cells_in_the_sandboxed_controller(tmp_path, golden):
     folder = _submission(golden, tmp_path)
     if golden == "solution":  # the model notebook too, whose cells call check()
         shutil.copy(SOURCE / "go_errors.ipynb", folder / "go_errors.ipynb")
-    result = _grade(folder / "go_errors.ipynb")
+    result = grade_json(A, folder / "go_errors.ipynb")
     assert result["sandbox"] == "bubblewrap", result
     points = load_assignment(SOURCE).grade_ids()
     cells = {c["grade_id"]: c for c in result["cells"]}

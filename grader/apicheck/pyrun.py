@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from grader.apicheck.tools import venv_tool
 
 SNIPPET = "snippet_under_check.py"   # not a name a snippet is likely to import
 
@@ -47,10 +48,7 @@ class PyrightRun:
 def find_basedpyright() -> str:
     """The venv's basedpyright (next to this interpreter), else the one on PATH; RuntimeError
     when there is none (the message says how to install it)."""
-    here = Path(sys.executable).parent / "basedpyright"
-    if here.is_file():
-        return str(here)
-    found = shutil.which("basedpyright")
+    found = venv_tool("basedpyright")
     if found is None:
         raise RuntimeError("api_check needs basedpyright: run `make install`")
     return found

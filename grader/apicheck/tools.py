@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,6 +84,13 @@ def npm_env() -> dict[str, str]:
     env.update(npm_config_cache=str(cache("npm")), npm_config_update_notifier="false",
                npm_config_fund="false", npm_config_audit="false")
     return env
+
+
+def venv_tool(name: str) -> str | None:
+    """The command ``name`` next to this interpreter (the project's venv, where pip put it),
+    else on PATH; None when there is neither."""
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.is_file() else shutil.which(name)
 
 
 def find_node() -> str:

@@ -14,20 +14,14 @@ its own process group, so a timeout kills it and anything it started.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import html
 import os
-import signal
 import subprocess
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
 
 from grader.golang.toolchain import cache_root, go_env, prepare
+from grader.lessonrun import ProgramRun, run_group
 from grader.paths import file_lock, find_course_root, package_course_root
 
 BUILD_TIMEOUT_S = 600.0
@@ -86,23 +80,11 @@ def build_program(name: str) -> Path:
     return binary
 
 
-@dataclass(frozen=True)
-class ProgramResult:
-    """What one run of a lesson program did. ``exit_code`` is negative for a signal
-    (-9 when the time limit killed it); ``timed_out`` says the limit did."""
+class ProgramResult(ProgramRun):
+    """What one run of a lesson program did (grader/lessonrun.py), a Go crash read from
+    the runtime's stderr."""
 
-    name: str
-    args: tuple[str, ...]
-    stdout: str
-    stderr: str
-    exit_code: int
-    seconds: float
-    timed_out: bool
-    timeout: float
-
-    @property
-    def lines(self) -> list[str]:
-        return self.stdout.splitlines()
+    EXIT_WORDS = "exit status"
 
     def crash(self, max_lines: int = 12) -> list[str]:
         """A panic's or fatal error's first lines, down to the first frame in the program's
@@ -115,32 +97,6 @@ class ProgramResult:
         own = next((i for i, line in enumerate(shown) if line.strip().startswith(_OWN_FRAME)),
                    None)
         return shown[:own + 1] if own is not None else shown
-
-    def status(self) -> str:
-        if self.timed_out:
-            return f"killed after {self.timeout:g} s: still running when the time limit ran out"
-        if self.exit_code < 0:
-            return f"killed by signal {-self.exit_code} after {self.seconds:.1f} s"
-        return f"exit status {self.exit_code} after {self.seconds:.2f} s"
-
-    def _parts(self) -> tuple[str, str, str]:
-        crash = self.crash()
-        other = "" if crash or self.exit_code == 0 else self.stderr.strip()[-2000:]
-        return self.stdout.rstrip(), "\n".join(crash) or other, self.status()
-
-    def __str__(self) -> str:
-        return "\n".join(part for part in self._parts() if part)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))  # IPython's text/plain: the output, not the dataclass fields
-
-    def _repr_html_(self) -> str:
-        out, err, status = (html.escape(part) for part in self._parts())
-        color = "#1a7f37" if self.exit_code == 0 else "#cf222e"
-        pieces = [f"<pre style='margin:0'>{out}</pre>" if out else "",
-                  f"<pre style='margin:0;color:#cf222e'>{err}</pre>" if err else "",
-                  f"<pre style='margin:0;color:{color};font-weight:bold'>{status}</pre>"]
-        return "<div>" + "".join(pieces) + "</div>"
 
 
 def run_program(name: str, *args: str, timeout: float = 20.0, gomaxprocs: int | None = None,
@@ -157,41 +113,7 @@ def run_program(name: str, *args: str, timeout: float = 20.0, gomaxprocs: int | 
     env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
     if gomaxprocs is not None:
         env["GOMAXPROCS"] = str(int(gomaxprocs))
-    start = time.monotonic()
-    proc = subprocess.Popen([str(binary), *map(str, args)], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            start_new_session=True)
-    out: list[str] = []
-    err: list[str] = []
-    failed: list[BaseException] = []  # on_line's exception, raised here once the run is over
-
-    def pump(stream: IO[bytes], into: list[str], callback: Callable[[str], None] | None) -> None:
-        for raw in stream:  # keeps reading after a failed callback: a full pipe would block
-            into.append(raw.decode("utf-8", "replace"))
-            if callback is not None and not failed:
-                try:
-                    callback(into[-1].rstrip("\n"))
-                except Exception as exc:
-                    failed.append(exc)
-
-    readers = [threading.Thread(target=pump, args=(proc.stdout, out, on_line), daemon=True),
-               threading.Thread(target=pump, args=(proc.stderr, err, None), daemon=True)]
-    for reader in readers:
-        reader.start()
-    timed_out = False
-    try:
-        proc.wait(timeout)
-    except BaseException as exc:  # the limit, or the learner interrupting the cell
-        timed_out = isinstance(exc, subprocess.TimeoutExpired)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)  # not reaped yet: the group id is still ours
-        proc.wait()
-        if not timed_out:
-            raise
-    seconds = time.monotonic() - start
-    for reader in readers:
-        reader.join(5.0)
-    if failed:
-        raise failed[0]
-    return ProgramResult(name, tuple(args), "".join(out), "".join(err), proc.returncode,
-                         seconds, timed_out, float(timeout))
+    out, err, code, seconds, timed_out = run_group([str(binary), *map(str, args)], env=env,
+                                                   timeout=timeout, on_line=on_line)
+    return ProgramResult(name, tuple(map(str, args)), out, err, code, seconds, timed_out,
+                         float(timeout))

@@ -4,27 +4,21 @@
     run_js("article_ai", server.url("ok_json"), timeout=5)   # course/js/article_ai.mjs
     ruff_says("import requests\\n...")                        # what a plain linter reports
 
-Each Node program runs in its own process group, with stdin closed and a time limit: at the
-limit the whole group is killed (an open socket or a pending timer never hangs a cell), and
-the result says so. Why not ``subprocess.run(["node", ...], timeout=...)``: it kills only
-the direct child and then waits for the pipes, which a grandchild may hold open for ever.
+Each Node program runs in its own process group, with stdin closed and a time limit
+(grader/lessonrun.py): at the limit the whole group is killed, and the result says so.
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from grader.apicheck.tools import venv_tool
+from grader.lessonrun import ProgramRun, run_group
 from grader.paths import find_course_root, package_course_root
 
 JS_SUFFIX = ".mjs"
@@ -90,23 +84,15 @@ def node_binary() -> str:
                             "Node.js 20 or later (https://nodejs.org), or run make install")
 
 
-@dataclass(frozen=True)
-class JsRun:
-    """What one run of a Node program did. ``exit_code`` is negative for a signal (-9 when
-    the time limit killed it); ``timed_out`` says the limit did."""
+class JsRun(ProgramRun):
+    """What one run of a Node program did (grader/lessonrun.py); Node's warnings are shown
+    even when it exits 0."""
 
-    program: str
-    args: tuple[str, ...]
-    stdout: str
-    stderr: str
-    exit_code: int
-    seconds: float
-    timed_out: bool
-    timeout: float
+    STDERR_ON_SUCCESS = True
 
     @property
-    def lines(self) -> list[str]:
-        return self.stdout.splitlines()
+    def program(self) -> str:
+        return self.name
 
     @property
     def first_stderr_line(self) -> str:
@@ -130,32 +116,6 @@ class JsRun:
         where = lines[:at] if lines and not lines[0].startswith("node:") else []
         return where + lines[at:at + 1] + cause[:1]  # a source line inside Node: not shown
 
-    def status(self) -> str:
-        if self.timed_out:
-            return f"killed after {self.timeout:g} s: still running when the time limit ran out"
-        if self.exit_code < 0:
-            return f"killed by signal {-self.exit_code} after {self.seconds:.1f} s"
-        return f"exit code {self.exit_code} after {self.seconds:.2f} s"
-
-    def _parts(self) -> tuple[str, str, str]:
-        crash = self.crash()
-        other = "" if crash else self.stderr.strip()[-2000:]  # warnings too, at exit code 0
-        return self.stdout.rstrip(), "\n".join(crash) or other, self.status()
-
-    def __str__(self) -> str:
-        return "\n".join(part for part in self._parts() if part)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))  # IPython's text/plain: the output, not the dataclass fields
-
-    def _repr_html_(self) -> str:
-        out, err, status = (html.escape(part) for part in self._parts())
-        color = "#1a7f37" if self.exit_code == 0 else "#cf222e"
-        pieces = [f"<pre style='margin:0'>{out}</pre>" if out else "",
-                  f"<pre style='margin:0;color:#cf222e'>{err}</pre>" if err else "",
-                  f"<pre style='margin:0;color:{color};font-weight:bold'>{status}</pre>"]
-        return "<div>" + "".join(pieces) + "</div>"
-
 
 def _plain_env() -> dict[str, str]:
     """The kernel's environment without its requests for color: ipykernel sets FORCE_COLOR
@@ -178,32 +138,16 @@ def run_js(program: str | os.PathLike[str], *args: object, env: dict[str, str] |
     path = js_program(program)
     node = node_binary()
     full_env = {**_plain_env(), **(env or {})}
-    start = time.monotonic()
-    proc = subprocess.Popen([node, str(path), *map(str, args)], cwd=path.parent,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=full_env, start_new_session=True)
-    timed_out = False
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except BaseException as exc:  # the limit, or the learner interrupting the cell
-        timed_out = isinstance(exc, subprocess.TimeoutExpired)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)  # not reaped yet: the group id is still ours
-        out, err = proc.communicate()
-        if not timed_out:
-            raise
-    seconds = time.monotonic() - start
-    return JsRun(path.stem, tuple(map(str, args)), out.decode("utf-8", "replace"),
-                 err.decode("utf-8", "replace"), proc.returncode, seconds, timed_out,
+    out, err, code, seconds, timed_out = run_group([node, str(path), *map(str, args)],
+                                                   env=full_env, cwd=path.parent,
+                                                   timeout=timeout)
+    return JsRun(path.stem, tuple(map(str, args)), out, err, code, seconds, timed_out,
                  float(timeout))
 
 
 def ruff_binary() -> str:
     """The ruff next to this Python (the project's venv), else the one on PATH."""
-    beside = Path(sys.executable).with_name("ruff")
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("ruff")
+    found = venv_tool("ruff")
     if found is None:
         raise FileNotFoundError("ruff is not installed in this environment (make install)")
     return found
