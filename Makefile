@@ -30,6 +30,8 @@ export GOPATH := $(CACHE)/go/path
 export GOTOOLCHAIN := local
 # npm (api_check's TypeScript checker, grader/apicheck): its cache in the project too.
 export npm_config_cache := $(CACHE)/npm
+# hypothesis (chapters 02 and 03) keeps its files there too, not in each notebook's folder.
+export HYPOTHESIS_STORAGE_DIRECTORY := $(CACHE)/hypothesis
 export PATH := $(BIN):$(PATH)
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)

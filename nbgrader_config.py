@@ -17,7 +17,7 @@ c.CourseDirectory.release_directory = "exercises"
 # reaches learners, and autograde never copies it over a submission either.
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".cache", "target", "*.so",
-    "solution_only",
+    "solution_only", ".hypothesis",
 ]
 
 # Files learners edit beside an assignment's notebook (relative to its folder). Autograde

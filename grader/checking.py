@@ -78,7 +78,9 @@ def check(exercise: str, obj: Any = None, *, speed: bool = True,
     # `object = "..."` in assignment.toml (e.g. the module a Rust crate was built into).
     wanted = ex.extra.get("object", exercise)
     if obj is None:
-        obj = (_caller_globals or {}).get(wanted)
+        # `object = "globals()"`: the tests receive the notebook's namespace (a mutation
+        # exercise grades the tests the learner defined, grader/mutation).
+        obj = _caller_globals if wanted == "globals()" else (_caller_globals or {}).get(wanted)
     if obj is None:
         notes.append(f"No object named {wanted!r} is defined yet: run the cell that defines it.")
     suite = load_suite(assignment.folder)
@@ -86,11 +88,17 @@ def check(exercise: str, obj: Any = None, *, speed: bool = True,
     timed = set() if speed else timed_grade_ids(ex)
     if timed:
         notes.append(f"Not measured (speed=False): {', '.join(sorted(timed))}.")
+    mutation = ex.settings("mutation")
+    if mutation and obj is not None:
+        from grader.mutation.kernel import check_rows
+
+        results += check_rows(assignment.folder, mutation, obj)
     for grade_id in ex.points:
-        if grade_id in timed:
+        if grade_id in timed or grade_id in mutation.get("grade_ids", []):
             continue
         results += suite.run(grade_id, obj) if obj is not None else _not_defined(suite, grade_id)
-    untested = [g for g in ex.points if not suite.tests_for(g)]
+    untested = [g for g in ex.points if not suite.tests_for(g)
+                and g not in mutation.get("grade_ids", [])]
     if untested:
         notes.append(f"Graded by hidden tests only: {', '.join(untested)}.")
     report = CheckReport(ex.name, ex.title, results, dict(ex.points), notes)
@@ -149,7 +157,18 @@ def _assignment_for_grade_id(grade_id: str) -> Assignment:
 def assert_checks(grade_id: str, obj: Any) -> None:
     """Raise one readable AssertionError unless all public tests of ``grade_id`` pass."""
     __tracebackhide__ = True  # IPython hides this frame: the learner sees only the message
-    suite = load_suite(_assignment_for_grade_id(grade_id).folder)
+    assignment = _assignment_for_grade_id(grade_id)
+    for exercise in assignment.exercises:
+        mutation = exercise.settings("mutation")
+        if grade_id in mutation.get("grade_ids", []):
+            from grader.mutation.kernel import assert_cell
+
+            if not isinstance(obj, dict):
+                raise TypeError(f"{grade_id} grades the tests your notebook defines: call "
+                                f"assert_checks({grade_id!r}, globals())")
+            assert_cell(assignment.folder, mutation, grade_id, obj, exercise.name)
+            return
+    suite = load_suite(assignment.folder)
     results = suite.run(grade_id, obj)
     failed = [r for r in results if not r.passed]
     if failed and all(r.reason.startswith("not implemented") for r in failed):

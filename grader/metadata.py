@@ -37,12 +37,17 @@ KNOWN_TOOLCHAINS = {"rust", "go", "mojo", "node"}
 # learner's compiled crate (grader/native/allocations.py).
 # ``simd``, ``bandwidth``: a numba kernel compiled alone, its machine code read and its
 # throughput timed against a yardstick of speed.py (grader/speed/simdcheck.py).
+# ``mutation``: a learner's own tests, run against the course's module and each of its
+# mutants, every run in a fresh sandbox; the cell passes when they kill its share of the
+# mutants (grader/mutation). Measured by the grading process itself, not the controller
+# (PARENT_KINDS): a sandboxed process cannot start the sandboxes it needs.
 # ``scenarios``: the trusted tests of each grade id (checks.py, and solution_only/
 # hidden_checks.py when the source has one) run in the controller against a native program
 # built from the learner's files (a Go package with the course's harness, grader/golang)
 # that they drive against the fault server (grader/faults); one table may name several
 # cells (``grade_ids``).
-MEASURED_KINDS = ("speed", "allocations", "simd", "bandwidth", "scenarios")
+MEASURED_KINDS = ("speed", "allocations", "simd", "bandwidth", "scenarios", "mutation")
+PARENT_KINDS = ("mutation",)
 
 
 class MetadataError(ValueError):
@@ -101,9 +106,10 @@ class Assignment:
                 found += [(e, kind, {**settings, "grade_id": gid}) for gid in ids]
         return found
 
-    def measured_ids(self) -> frozenset[str]:
-        """Grade ids decided by the sandboxed measurement instead of their cell's code."""
-        return frozenset(str(settings["grade_id"]) for _, _, settings in self.measured())
+    def measured_ids(self, kinds: tuple[str, ...] = MEASURED_KINDS) -> frozenset[str]:
+        """Grade ids decided by a measurement (of ``kinds``) instead of their cell's code."""
+        return frozenset(str(settings["grade_id"]) for _, kind, settings in self.measured()
+                         if kind in kinds)
 
 
 
@@ -171,6 +177,12 @@ def _measured_cells_exist(exercise: Exercise, where: str) -> None:
         if unknown:
             raise MetadataError(f"{where}: [exercises.{kind}] names {unknown}, which are not "
                                 f"in points {sorted(exercise.points)}")
+        if kind == "mutation":
+            from grader.mutation.grading import settings_problems
+
+            problems = settings_problems(table)
+            if problems:
+                raise MetadataError(f"{where}: [exercises.mutation] {'; '.join(problems)}")
 
 
 def load_assignment(folder: Path) -> Assignment:

@@ -64,6 +64,8 @@ class CheckReport:
             mark = "pass" if r.passed else "FAIL"
             lines.append(f"  [{mark}] {r.doc:<{width}}  {r.reason}".rstrip())
         lines += self.notes
+        lines += [str(r.detail) for r in self.results
+                  if r.detail is not None and type(r.detail).__str__ is not object.__str__]
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython terminal

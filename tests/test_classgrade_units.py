@@ -38,6 +38,30 @@ def test_codec_round_trips_data(value):
         assert type(back) is type(value) and back == value
 
 
+def test_codec_carries_money_and_time_exactly():
+    import datetime as dt
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    values = [Decimal("12.30"), Decimal("-0.005"), dt.date(2024, 2, 29), dt.time(2, 30),
+              dt.timedelta(days=-1, seconds=5), dt.datetime(2024, 3, 31, 1, 30),
+              dt.datetime(2024, 10, 27, 2, 30, fold=1, tzinfo=berlin),
+              dt.datetime(2024, 1, 1, tzinfo=dt.UTC)]
+    for value in values:
+        back = codec.decode(json.loads(json.dumps(codec.encode(value))))
+        assert type(back) is type(value) and back == value and str(back) == str(value)
+    autumn = codec.decode(codec.encode(values[6]))
+    assert autumn.tzinfo is berlin and autumn.fold == 1  # the zone's rules, not an offset
+    assert autumn + dt.timedelta(days=1) == dt.datetime(2024, 10, 28, 2, 30, tzinfo=berlin)
+    for bad in ({"$decimal": 5}, {"$date": "x" * 300}, {"$date": "2024-02-30"},
+                {"$datetime": ["2024-01-01T00:00+00:00", "../../etc/passwd"]},
+                {"$datetime": ["2024-01-01T00:00+00:00", "No/Such_Zone"]},
+                {"$timedelta": [1, "x", 0]}):
+        with pytest.raises(codec.ProtocolError):
+            codec.decode(bad)
+
+
 def test_codec_never_unpickles_and_turns_objects_into_inert_placeholders():
     class Sneaky:
         def __reduce__(self):

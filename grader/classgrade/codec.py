@@ -21,15 +21,22 @@ from __future__ import annotations
 
 import base64
 import builtins
+import datetime as dt
+import decimal
 import io
 import json
 import pathlib
 import socket
 import struct
+import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
+# NumPy is imported only when an array crosses: a process that never sees one (chapter 03's
+# test runs, grader/mutation) does not pay its import in every sandbox it starts.
 
 MAX_FRAME = 64 * 1024 * 1024  # a bigger answer is refused, never buffered by the verifier
 # What the verifier may send the worker (a test's 10-million-value array for a compiled
@@ -61,12 +68,16 @@ class Opaque:
 
 
 def _npy(value: np.ndarray) -> str:
+    import numpy as np
+
     buf = io.BytesIO()
     np.save(buf, value, allow_pickle=False)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _from_npy(text: str) -> np.ndarray:
+    import numpy as np
+
     return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
 
 
@@ -78,6 +89,8 @@ def _strided(value: np.ndarray) -> dict[str, Any] | None:
     step, rest = divmod(value.strides[0], value.itemsize)
     if rest or step < 2 or (value.size - 1) * step + 1 > max(4 * value.size, 1 << 17):
         return None
+    import numpy as np
+
     span = np.zeros((value.size - 1) * step + 1, dtype=value.dtype)
     span[::step] = value
     return {"$strided": [_npy(span), step]}
@@ -104,12 +117,16 @@ def encode(value: Any, depth: int = 0, refs: Callable[[Any], int | None] | None 
         return {"$" + kind.__name__: [encode(v, depth + 1, refs) for v in value]}
     if kind is dict and all(type(k) is str for k in value):
         return {"$dict": [[k, encode(v, depth + 1, refs)] for k, v in value.items()]}
-    if kind is np.ndarray and value.dtype.kind != "O":
+    np = sys.modules.get("numpy")  # no NumPy loaded: no value can be one of its arrays
+    if np is not None and kind is np.ndarray and value.dtype.kind != "O":
         return _strided(value) or {"$ndarray": _npy(value)}
-    if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.kind != "O":
+    if np is not None and isinstance(value, np.generic) and kind.__module__ == "numpy" \
+            and value.dtype.kind != "O":
         return {"$npscalar": _npy(np.asarray(value))}
     if isinstance(value, pathlib.PurePath):
         return {"$path": str(value)}
+    if kind in _TIME_KINDS or kind is decimal.Decimal:
+        return _encode_exact(value)
     handle = refs(value) if refs is not None else None
     if type(handle) is int:
         return {"$ref": [handle, _type_name(value)]}
@@ -148,6 +165,8 @@ def decode(obj: Any, depth: int = 0, refs: Callable[[int, str], Any] | None = No
             return span[::step]
         if tag == "$path":
             return pathlib.Path(str(body))
+        if tag in _EXACT_TAGS:
+            return _decode_exact(tag, body)
         if tag == "$ref":
             handle, name = body
             if type(handle) is not int:
@@ -155,9 +174,59 @@ def decode(obj: Any, depth: int = 0, refs: Callable[[int, str], Any] | None = No
             return refs(handle, str(name)[:200]) if refs is not None else Opaque(str(name))
         if tag == "$opaque":
             return Opaque(str(body))
-    except (TypeError, ValueError, IndexError) as exc:
+    except (TypeError, ValueError, IndexError, ArithmeticError, KeyError) as exc:
         raise ProtocolError(f"malformed {tag}: {exc}") from None
     raise ProtocolError(f"unknown tag {tag!r}")
+
+
+# Money and time travel exactly (chapter 03 compares cents and wall-clock times): a Decimal
+# as its text, dates and times in ISO form, an aware datetime with its zone's key when it is
+# a zoneinfo zone (else its fixed offset), so that arithmetic on the other side still crosses
+# DST the way it did here.
+_TIME_KINDS = (dt.date, dt.datetime, dt.time, dt.timedelta)
+_EXACT_TAGS = ("$decimal", "$date", "$datetime", "$time", "$timedelta")
+_MAX_TEXT = 200
+
+
+def _encode_exact(value: Any) -> dict[str, Any]:
+    if isinstance(value, decimal.Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, dt.timedelta):
+        return {"$timedelta": [value.days, value.seconds, value.microseconds]}
+    if isinstance(value, dt.datetime):
+        return {"$datetime": [value.isoformat(), _zone_key(value.tzinfo)]}
+    if isinstance(value, dt.time):
+        return {"$time": value.isoformat()}
+    return {"$date": value.isoformat()}
+
+
+def _zone_key(tz: Any) -> str | None:
+    key = getattr(tz, "key", None)
+    return key if isinstance(key, str) else None
+
+
+def _decode_exact(tag: str, body: Any) -> Any:
+    if tag == "$timedelta":
+        days, seconds, micros = (int(v) for v in body)
+        return dt.timedelta(days=days, seconds=seconds, microseconds=micros)
+    if tag == "$datetime":
+        text, zone = body
+        value = dt.datetime.fromisoformat(_text(text))
+        if zone is not None and value.tzinfo is not None:
+            from zoneinfo import ZoneInfo
+
+            value = value.astimezone(ZoneInfo(_text(zone)))  # same instant, the zone's rules
+        return value
+    text = _text(body)
+    if tag == "$decimal":
+        return decimal.Decimal(text)
+    return dt.time.fromisoformat(text) if tag == "$time" else dt.date.fromisoformat(text)
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str or len(value) > _MAX_TEXT:
+        raise ValueError("expected a short string")
+    return value
 
 
 def encode_exception(exc: BaseException) -> dict[str, Any]:

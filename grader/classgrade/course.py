@@ -45,6 +45,7 @@ class Course:
     notebook: SourceNotebook
     source_files: dict[str, bytes] = field(default_factory=dict)
     speed_ids: frozenset[str] = frozenset()  # grade cells the sandboxed measurement decides
+    mutation_ids: frozenset[str] = frozenset()  # of those, the ones graded by mutation
     toolchains: tuple[str, ...] = ()  # native toolchains the sandbox must offer
     keep_submitted: frozenset[str] = frozenset()  # nbgrader's Autograde.exclude_overwriting
     trusted_files: dict[str, bytes] = field(default_factory=dict)  # what sandboxes may read
@@ -180,17 +181,19 @@ def open_course(root: Path, assignment: str, db_url: str | None = None,
     # controller gets this one file in a folder of its own and deletes it before any
     # learner code runs (grader/classgrade/speedcheck.py).
     from grader.golang.grading import HIDDEN_FILE
+    from grader.mutation.grading import HIDDEN_MUTANTS
 
-    hidden = source_dir / HIDDEN_FILE
-    if hidden.is_file() and not hidden.is_symlink():
-        course.trusted_files[HIDDEN_FILE.as_posix()] = hidden.read_bytes()
+    for name in (HIDDEN_FILE, HIDDEN_MUTANTS):  # hand-written mutants too (grader/mutation)
+        hidden = source_dir / name
+        if hidden.is_file() and not hidden.is_symlink():
+            course.trusted_files[name.as_posix()] = hidden.read_bytes()
     return course
 
 
 def _read_metadata(course: Course, source_dir: Path) -> None:
     """Measured cells and toolchains from the source's assignment.toml (a plain nbgrader
     assignment has none: every grade cell is verified)."""
-    from grader.metadata import MetadataError, load_assignment
+    from grader.metadata import PARENT_KINDS, MetadataError, load_assignment
 
     if not (source_dir / "assignment.toml").is_file():
         return
@@ -199,4 +202,5 @@ def _read_metadata(course: Course, source_dir: Path) -> None:
     except MetadataError as exc:  # a broken file must not silently verify every cell
         raise CourseError(str(exc)) from None
     course.speed_ids = assignment.measured_ids()
+    course.mutation_ids = assignment.measured_ids(PARENT_KINDS)
     course.toolchains = assignment.toolchains

@@ -12,6 +12,9 @@ recorded in run 1 make the executed notebook:
    recording every cell's outputs (grader/classgrade/capture.py);
 2. measurement (only when the assignment has measured cells: speed...): the student's
    functions measured in a sandbox of their own (grader/classgrade/speedcheck.py);
+3. mutation (only for ``[exercises.mutation]`` cells): the student's tests run here, one
+   fresh sandbox per run, against the course's module and each of its mutants
+   (grader/mutation); this process decides, and runs no student code itself.
 
 Each run gets fresh scratch folders, so nothing the student leaves behind in one reaches the
 other; native builds (Rust crates, Mojo)
@@ -58,6 +61,7 @@ class JobSpec:
     files: dict[str, bytes] = field(default_factory=dict)  # the kernel's working folder
     trusted_files: dict[str, bytes] = field(default_factory=dict)  # verifier's folder
     speed_ids: list[str] = field(default_factory=list)  # grade cells grader.speed measures
+    mutation_ids: list[str] = field(default_factory=list)  # of those, graded by mutation
     toolchains: tuple[str, ...] = ()  # native toolchains (assignment.toml) the sandbox offers
     # A second sandboxed worker that runs none of the notebook's cells: the verifier's
     # build() builds the learner's crate or Mojo file there (grader/classgrade/remote.py), so
@@ -257,6 +261,14 @@ def _speed(spec: JobSpec, base: Path, result: JobResult) -> None:
     result.speed = {gid: found[gid] for gid in spec.speed_ids if isinstance(found.get(gid), list)}
 
 
+def _mutation(spec: JobSpec, base: Path, result: JobResult) -> None:
+    from grader.mutation.grading import graded_outputs
+
+    trusted = _folder(base / "mutation-trusted", spec.trusted_files, mode=0o700)
+    found = graded_outputs(trusted, spec.notebook)
+    result.speed.update({gid: found[gid] for gid in spec.mutation_ids if gid in found})
+
+
 def run_job(spec: JobSpec) -> JobResult:
     """Verify, then measure one submission; never raises (errors go into the result)."""
     start = time.monotonic()
@@ -265,9 +277,12 @@ def run_job(spec: JobSpec) -> JobResult:
         with tempfile.TemporaryDirectory(prefix="classgrade-") as tmp:
             base = Path(tmp)
             base.chmod(0o755)
-            for name, phase in (("verify", _verify), ("speed", _speed)):
-                if name == "speed" and not spec.speed_ids:
-                    continue  # nothing to measure
+            phases = (("verify", _verify), ("speed", _speed), ("mutation", _mutation))
+            for name, phase in phases:
+                if name == "speed" and not set(spec.speed_ids) - set(spec.mutation_ids):
+                    continue  # nothing for the controller to measure
+                if name == "mutation" and not spec.mutation_ids:
+                    continue
                 begin = time.monotonic()
                 phase(spec, base, result)
                 result.phases[name] = round(time.monotonic() - begin, 2)

@@ -130,6 +130,7 @@ def build_spec(course: Course, student: str, nb: NotebookNode, **options: Any) -
                    verify_spec={"cells": cells}, files=files,
                    trusted_files=course.trusted_files,
                    speed_ids=sorted(course.speed_ids), toolchains=course.toolchains,
+                   mutation_ids=sorted(course.mutation_ids),
                    **options)
 
 

@@ -68,6 +68,7 @@ def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
     student code is never measured outside a sandbox.
     """
     from grader.golang.grading import HIDDEN_ENV, HIDDEN_FILE
+    from grader.mutation.grading import HIDDEN_MUTANTS
     from grader.sandbox import run_sandboxed
 
     # Hidden tests go in a folder of their own that the controller empties before any
@@ -75,6 +76,7 @@ def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
     # crate) can read every file it is shown, and the sandbox's pid 1 (bwrap) shows its
     # whole command line, environment included, in /proc/1/cmdline.
     trusted_files = dict(trusted_files)
+    trusted_files.pop(HIDDEN_MUTANTS.as_posix(), None)  # for the grading process only
     hidden = trusted_files.pop(HIDDEN_FILE.as_posix(), None)
     trusted = write_folder(base / "speed-trusted", trusted_files)
     work = write_folder(base / "speed-work", {**files, notebook_name: notebook.encode()})
@@ -198,11 +200,13 @@ MEASURERS: dict[str, Callable[[Any, Any, dict[str, Any], Path], list[dict[str, A
 
 def verdicts(trusted: Path, notebook: Path) -> dict[str, list[dict[str, Any]]]:
     """grade_id -> outputs of every measured grade cell of the assignment in ``trusted``."""
-    from grader.metadata import load_assignment
+    from grader.metadata import PARENT_KINDS, load_assignment
 
     assignment = load_assignment(trusted)
     out: dict[str, list[dict[str, Any]]] = {}
     for exercise, kind, settings in assignment.measured():
+        if kind in PARENT_KINDS:
+            continue  # measured by the grading process (grader/classgrade/job.py)
         grade_id = str(settings["grade_id"])
         measurer = MEASURERS.get(kind)
         try:

@@ -136,11 +136,13 @@ def _copy_back(sent: tuple, returned: Any) -> None:
     """Mirror the student's in-place changes to array and list arguments."""
     if not isinstance(returned, list) or len(returned) != len(sent):
         return
+    import numpy as np
+
     for mine, theirs in zip(sent, returned, strict=True):
         try:
             if type(mine) is list and type(theirs) is list:
                 mine[:] = theirs
-            elif (isinstance(mine, codec.np.ndarray) and isinstance(theirs, codec.np.ndarray)
+            elif (isinstance(mine, np.ndarray) and isinstance(theirs, np.ndarray)
                   and mine.shape == theirs.shape and mine.flags.writeable):
                 mine[...] = theirs
         except (TypeError, ValueError):

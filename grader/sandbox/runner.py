@@ -64,11 +64,14 @@ def run_sandboxed(
     limits: Limits,
     env: dict[str, str] | None,
     timeout: float,
+    pass_fds: tuple[int, ...] = (),
 ) -> SandboxResult:
     """Run argv as untrusted code.  See grader/sandbox/__init__.py for the contract.
 
     env is added to a clean default environment (the grader's own is never passed on).
     Writable trees are chowned to the sandbox uid for the run and back afterwards.
+    ``pass_fds``: open descriptors the code inherits under the same numbers (a socket to a
+    trusted process that answers it, grader/mutation); nothing else of ours is inherited.
     """
     if timeout <= 0:
         raise ValueError("timeout must be positive")
@@ -94,7 +97,7 @@ def run_sandboxed(
             stack.callback(cmd.close)
             warnings += cmd.warnings
             return _execute(
-                cmd.argv, pass_fds=cmd.pass_fds, cwd=None, popen_env={}, ident=ident,
+                cmd.argv, pass_fds=(*cmd.pass_fds, *pass_fds), cwd=None, popen_env={}, ident=ident,
                 limits=limits, timeout=timeout, kind=kind, warnings=warnings,
             )  # fmt: skip
         if ident is None:
@@ -111,7 +114,7 @@ def run_sandboxed(
             )
         full = inner_argv(argv, identity=ident, limits=limits, pdeathsig=True)
         return _execute(
-            full, pass_fds=(), cwd=workdir, popen_env=popen_env,
+            full, pass_fds=tuple(pass_fds), cwd=workdir, popen_env=popen_env,
             ident=ident, limits=limits, timeout=timeout, kind=kind, warnings=warnings,
         )  # fmt: skip
     raise AssertionError("unreachable")  # pragma: no cover  (ExitStack swallows nothing)

@@ -1,0 +1,198 @@
+"""Grade a learner's tests by the mutants they kill, each run in a sandbox of its own.
+
+    subject = Subject("pricing", source, ("is_eligible", "order_total"))
+    report = run_mutation(tests_source, subject, generate(source, subject.functions))
+    report.score        # killed / total, 0.0 when the tests fail on the correct module
+
+The trust rule, for tests a learner wrote (grader/TRUST.md):
+- every run of the tests is a fresh ``grader.sandbox`` run (its own /tmp, pid, IPC and
+  network namespaces), so nothing one run learns (that a call returned 10.01 here) can
+  reach another: a suite that would learn the majority answer across runs and fail on the
+  odd one out has nothing to learn from;
+- the functions the tests call answer from the oracle (oracle.py), outside the sandbox;
+  the run cannot see which version answers, so only behaviour can kill a mutant;
+- the original runs first (tests that fail or hang on it end the grading at once, without
+  a run per mutant) and once more at a random place among the mutants: a test that passes
+  only on the first run, or only while caches are cold, fails that second run;
+- a mutant's run gets a few times the original's time, not the whole budget: a mutant
+  that makes the tests loop counts as caught when it overruns;
+- the verdict (the run passed or not; the share killed) is decided here, in the grading
+  process, which never runs learner code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.mutation import runner
+from grader.mutation.mutants import Mutant
+from grader.mutation.report import MutationReport, RunOutcome
+from grader.sandbox import GiB, Limits, MiB, run_sandboxed
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # grader/, read-only in each sandbox
+RUN_TIMEOUT = 15.0  # wall seconds of one run of the tests on the original
+MUTANT_FACTOR, MUTANT_FLOOR = 4.0, 5.0  # a mutant's run: 4x the original's time, >= 5 s
+RUN_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONHASHSEED": "0", "HYPOTHESIS_STORAGE_DIRECTORY": "/tmp/hypothesis"}
+ORIGINAL = "original"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The trusted module the learner's tests are about."""
+
+    module: str  # the name the tests import it by ("pricing")
+    source: str  # its text, from the course's files, never from a submission
+    functions: tuple[str, ...]  # the functions the tests call and the mutants change
+    preamble: str = ""  # imports every test file gets, one line (the notebook's setup)
+
+
+def run_mutation(tests_source: str, subject: Subject, mutants: list[Mutant], *,
+                 workers: int = 2, run_timeout: float = RUN_TIMEOUT,
+                 progress: Callable[[int, int], None] | None = None,
+                 rng: random.Random | None = None) -> MutationReport:
+    """Run the tests on the original module twice and on every mutant, each run sandboxed;
+    stop early once the tests fail on the original. ``progress(done, total)`` after each."""
+    if not isinstance(tests_source, str):
+        raise TypeError(f"the tests must be Python source text, got {type(tests_source).__name__}")
+    started = time.monotonic()
+    rest = [ORIGINAL] + [m.id for m in mutants]
+    (rng or random.SystemRandom()).shuffle(rest)
+    total = len(rest) + 1
+    index = {ORIGINAL: 0, **{m.id: i + 1 for i, m in enumerate(mutants)}}
+    outcomes: dict[str, RunOutcome] = {}
+    originals: list[RunOutcome] = []
+    stop = threading.Event()
+    with tempfile.TemporaryDirectory(prefix="grader-mutation-") as tmp, \
+            Oracle(subject, [subject.source] + [m.source for m in mutants],
+                   cpu_seconds=int(run_timeout)) as oracle:
+        base = Path(tmp)
+        base.chmod(0o755)
+        folder = _test_folder(base, tests_source, subject)
+
+        def one(version: str, slot: int) -> None:
+            if stop.is_set():
+                return
+            limit = run_timeout
+            if version != ORIGINAL and originals:  # once the original's time is known
+                slowest = max(o.seconds for o in originals)
+                limit = min(run_timeout, max(MUTANT_FLOOR, MUTANT_FACTOR * slowest))
+            outcome = _run(folder, base / f"run-{slot}", oracle, index[version], version,
+                           limit)
+            if version == ORIGINAL:
+                originals.append(outcome)
+                if not outcome.passed:
+                    stop.set()  # nothing can score: say why at once
+            else:
+                outcomes[version] = outcome
+            if progress is not None:
+                progress(len(originals) + len(outcomes), total)
+
+        one(ORIGINAL, 0)  # alone: when it fails or hangs, no other run is started
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            for future in [pool.submit(one, v, i + 1) for i, v in enumerate(rest)]:
+                future.result()
+    return MutationReport(mutants=list(mutants), outcomes=outcomes, originals=originals,
+                          seconds=time.monotonic() - started)
+
+
+def _test_folder(base: Path, tests_source: str, subject: Subject) -> Path:
+    """The read-only folder every run sees: the spec, pytest's ini, the tests."""
+    folder = base / "tests"
+    folder.mkdir(mode=0o755)
+    imports = f"from {subject.module} import {', '.join(subject.functions)}"
+    header = "; ".join(p for p in (subject.preamble.strip(), imports) if p)
+    (folder / runner.TEST_FILE).write_text(
+        f"{header}  # added by the grader: the imports of the notebook's setup cell\n"
+        f"{tests_source}\n", encoding="utf-8")
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    (folder / "spec.json").write_text(json.dumps(
+        {"module": subject.module, "functions": list(subject.functions)}))
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    return folder
+
+
+def _run(folder: Path, work: Path, oracle: Oracle, version_index: int, version: str,
+         timeout: float) -> RunOutcome:
+    work.mkdir(mode=0o755)
+    ours, theirs = socket.socketpair()
+    pidfd = -1
+    try:
+        # The child cannot end before this run does (it serves until `theirs` closes), so
+        # the pidfd taken now names it and no process that might reuse its pid later.
+        pidfd = os.pidfd_open(oracle.serve(version_index, ours))
+        ours.close()
+        begin = time.monotonic()
+        ran = run_sandboxed(
+            [sys.executable, "-P", "-m", "grader.mutation.runner", str(folder),
+             str(theirs.fileno())],
+            workdir=work, readable=[PACKAGE_DIR, folder], writable=[work],
+            limits=Limits(cpu_seconds=max(1, int(timeout)), memory_bytes=2 * GiB,
+                          max_processes=32, max_file_bytes=16 * MiB, output_bytes=256 * 1024,
+                          tmp_bytes=64 * MiB),
+            env=RUN_ENV, timeout=timeout, pass_fds=(theirs.fileno(),))
+        seconds = time.monotonic() - begin
+    finally:
+        theirs.close()
+        with contextlib.suppress(OSError):
+            ours.close()
+        if pidfd >= 0:  # a version still computing (a mutant that loops) stops now
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            os.close(pidfd)
+    return RunOutcome.from_run(version, runner.parse(ran.stdout), ran.timed_out,
+                               ran.killed_by or "", ran.stderr, seconds)
+
+
+class Oracle:
+    """The oracle process (oracle.py) for one grading, and a lock around its control line."""
+
+    def __init__(self, subject: Subject, sources: list[str], cpu_seconds: int) -> None:
+        self._ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._lock = threading.Lock()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-P", "-m", "grader.mutation.oracle", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=None, start_new_session=True, cwd=PACKAGE_DIR.parent,
+            env={**os.environ, "PYTHONPATH": str(PACKAGE_DIR.parent)})
+        theirs.close()
+        setup = {"module": subject.module, "functions": list(subject.functions),
+                 "sources": sources, "cpu_seconds": cpu_seconds, "memory_bytes": 2 * GiB}
+        assert self._proc.stdin is not None
+        with self._proc.stdin as pipe:
+            pipe.write(json.dumps(setup).encode())
+
+    def serve(self, version: int, conn: socket.socket) -> int:
+        """Have the oracle fork a child answering ``conn`` with version ``version``."""
+        with self._lock:
+            socket.send_fds(self._ours, [json.dumps({"serve": version}).encode()],
+                            [conn.fileno()])
+            line = self._ours.recv(1 << 12)
+        answer = json.loads(line) if line else {}
+        if "pid" not in answer:
+            raise RuntimeError(f"the mutation oracle did not start a run: {answer or 'it died'}")
+        return int(answer["pid"])
+
+    def __enter__(self) -> Oracle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._ours.close()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        self._proc.wait(timeout=10)
