@@ -45,6 +45,29 @@ def _ch02(base: Path) -> dict[str, Path]:
             for golden in sorted(EXPECTED)}
 
 
+def _ch03(base: Path) -> dict[str, Path]:
+    """Part 1's goldens, then each golden tests cell of part 2 in the model notebook."""
+    import nbformat
+
+    from tests.test_silent_logic_chapter import EXPECTED, submission
+    from tests.test_silent_logic_mutation import EXPECTED as TESTS
+    from tests.test_silent_logic_mutation import SETTINGS, _source
+
+    folder = base / "submitted"
+    out = {golden: submission(golden, folder / golden / "03_silent_logic")
+           for golden in sorted(EXPECTED)}
+    for golden in sorted(set(TESTS) - {"model"}):
+        name = f"tests_{golden}"
+        notebook = submission("solution", folder / name / "03_silent_logic")
+        nb = nbformat.read(str(notebook), as_version=4)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == SETTINGS["cell"]:
+                cell.source = _source(golden)
+        nbformat.write(nb, str(notebook))
+        out[name] = notebook
+    return out
+
+
 def _ch04(base: Path) -> dict[str, Path]:
     from tests.test_simd_chapter import GOLDENS, make_submission
 
@@ -89,7 +112,8 @@ def _ch06(base: Path) -> dict[str, Path]:
     return out
 
 
-BUILDERS = {"01_vectorization": _ch01, "02_hallucinated_apis": _ch02, "04_simd": _ch04,
+BUILDERS = {"01_vectorization": _ch01, "02_hallucinated_apis": _ch02,
+            "03_silent_logic": _ch03, "04_simd": _ch04,
             "05_rust_clones": _ch05, "06_go_errors": _ch06}
 
 

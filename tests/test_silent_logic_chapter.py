@@ -10,7 +10,8 @@ tests/test_apis_chapter.py runs its ordinary cells. Two goldens also go through 
 ``grade`` door (nbgrader, the sandbox, the verifier calling the learner's functions as data);
 the model and the unsolved release go through it in test_classgrade_chapters.
 
-Part 2 (the ``pricing_tests`` exercise) is not covered here: only the cells named in PART1.
+Part 2 (the ``pricing_tests`` exercise, tests graded by mutation) is in
+tests/test_silent_logic_mutation.py: here only the cells named in PART1.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ GOLDEN_DIR = GOLDEN / A
 NOTEBOOK = "silent_logic.ipynb"
 ASSIGNMENT = load_assignment(SOURCE)
 POINTS = ASSIGNMENT.grade_ids()
-PART2_HEADING = "## Part 2 — write the tests (placeholder)"
+PART2_HEADING = "## Part 2 — write the tests"
 
 FUNCTIONS = ("qualifies", "monthly_totals", "checkout_total", "add_months", "daily_runs",
              "unique_names")
@@ -199,7 +200,7 @@ def test_notebook_layout():
             meta = nbgrader_meta(by_id[gid][1])
             assert meta["grade"] and meta["locked"] and meta["points"] == POINTS[gid]
     heading = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
-               and c.source == PART2_HEADING]
+               and c.source.startswith(PART2_HEADING)]
     assert heading and heading[0] > max(by_id[g][0] for g in PART1)
 
 
@@ -223,7 +224,8 @@ def test_public_tests_pass_the_model_and_catch_the_assistant():
     cells = nbformat.read(str(SOURCE / NOTEBOOK), as_version=4).cells
     setup = next(c.source for c in cells if nbgrader_meta(c).get("grade_id") == "setup")
     model = _defined([setup] + [_without_markers(c.source) for c in cells
-                                if nbgrader_meta(c).get("solution")])
+                                if nbgrader_meta(c).get("grade_id") in
+                                {f"{name}_solution" for name in FUNCTIONS}])
     ai_cells, _ = golden_cells("ai_version")
     assistant = _defined([setup, *ai_cells.values()])
     for name in FUNCTIONS:
