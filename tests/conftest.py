@@ -44,6 +44,21 @@ def grade_json(assignment: str, notebook: Path) -> dict:
     return json.loads(done.stdout)
 
 
+def golden_cells(folder: Path, golden: str) -> tuple[dict[str, str], str]:
+    """(cell id -> source, base) of the golden file ``folder/<golden>.py``: its
+    ``# %% <cell id>`` sections; the base is the model solution when its first line says
+    ``# base: solution``, else the release (no file: the solution itself, or the release)."""
+    import re
+
+    path = folder / f"{golden}.py"
+    if not path.is_file():
+        return {}, "solution" if golden == "solution" else "release"
+    text = path.read_text()
+    base = "solution" if text.startswith("# base: solution") else "release"
+    parts = re.split(r"^# %% (\w+)\n", text, flags=re.M)
+    return dict(zip(parts[1::2], (p.rstrip() + "\n" for p in parts[2::2]), strict=True)), base
+
+
 @pytest.fixture(autouse=True)
 def _private_state(tmp_path, monkeypatch):
     """No test touches the developer's own progress file."""

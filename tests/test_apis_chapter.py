@@ -27,6 +27,7 @@ from grader.golang.grading import run_cell
 from grader.metadata import load_assignment
 from grader.snippets.python import cell_sources
 from grader.snippets.subjects import close, subject_for
+from tests import conftest
 from tests.conftest import GOLDEN, ROOT, grade_json
 
 A = "02_hallucinated_apis"
@@ -58,13 +59,7 @@ EXPECTED: dict[str, set[str]] = {
 
 def golden_cells(golden: str) -> tuple[dict[str, str], str]:
     """(cell id -> source, base) of a golden file."""
-    path = GOLDEN_DIR / f"{golden}.py"
-    if not path.is_file():
-        return {}, "solution" if golden == "solution" else "release"
-    text = path.read_text()
-    base = "solution" if text.startswith("# base: solution") else "release"
-    parts = re.split(r"^# %% (\w+)\n", text, flags=re.M)
-    return dict(zip(parts[1::2], (p.rstrip() + "\n" for p in parts[2::2]), strict=True)), base
+    return conftest.golden_cells(GOLDEN_DIR, golden)
 
 
 def submission(golden: str, base_dir: Path, folder: Path | None = None) -> Path:

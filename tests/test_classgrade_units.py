@@ -45,12 +45,13 @@ def test_codec_carries_money_and_time_exactly():
 
     berlin = ZoneInfo("Europe/Berlin")
     values = [Decimal("12.30"), Decimal("-0.005"), dt.date(2024, 2, 29), dt.time(2, 30),
-              dt.timedelta(days=-1, seconds=5), dt.datetime(2024, 3, 31, 1, 30),
+              dt.timedelta(days=-1, seconds=5), dt.datetime(2024, 10, 27, 2, 30, fold=1),
               dt.datetime(2024, 10, 27, 2, 30, fold=1, tzinfo=berlin),
               dt.datetime(2024, 1, 1, tzinfo=dt.UTC)]
     for value in values:
         back = codec.decode(json.loads(json.dumps(codec.encode(value))))
         assert type(back) is type(value) and back == value and str(back) == str(value)
+        assert getattr(back, "fold", 0) == getattr(value, "fold", 0)
     autumn = codec.decode(codec.encode(values[6]))
     assert autumn.tzinfo is berlin and autumn.fold == 1  # the zone's rules, not an offset
     assert autumn + dt.timedelta(days=1) == dt.datetime(2024, 10, 28, 2, 30, tzinfo=berlin)

@@ -12,7 +12,7 @@ import random
 import pytest
 
 from grader.mutation.engine import Subject, run_mutation
-from grader.mutation.mutants import from_function, generate
+from grader.mutation.mutants import from_replacement, generate
 from grader.mutation.report import MutationReport, RunOutcome
 
 SOURCE = '''from decimal import Decimal, ROUND_HALF_UP
@@ -106,23 +106,27 @@ def test_bad_input_is_named():
         generate("def f(:\n", ["f"])
     with pytest.raises(ValueError, match="no top-level function missing"):
         generate(SOURCE, ["missing"])
-    with pytest.raises(ValueError, match="does not define grade"):
-        from_function(SOURCE, "grade", "def other():\n    pass\n", description="x")
+    with pytest.raises(ValueError, match="occurs 0 times in grade"):
+        from_replacement(SOURCE, "grade", "no such text", "x", description="x")
+    with pytest.raises(ValueError, match="occurs 2 times in grade"):
+        from_replacement(SOURCE, "grade", "return", "yield", description="x")
+    with pytest.raises(ValueError, match="not valid Python"):
+        from_replacement(SOURCE, "grade", "score >= 50:", "score >=", description="x")
 
 
-def test_a_hand_written_mutant_replaces_the_whole_function():
-    m = from_function(SOURCE, "grade", "def grade(score):\n    return 'pass'\n",
-                      description="everyone passes")
-    assert m.hidden and "return 'pass'" in m.source and "def fee" in m.source
-    assert "isinstance" not in m.source.split("def fee")[0]
+def test_a_hand_written_mutant_changes_its_function_only():
+    m = from_replacement(SOURCE, "grade", '    return "fail"\n', '    return "pass"\n',
+                         description="everyone passes")
+    assert m.hidden and m.source.count('return "pass"') == 2 and "def fee" in m.source
+    assert m.id == "grade:hidden:everyone-passes" and '+    return "pass"' in m.diff
 
 
 # --- report ----------------------------------------------------------------------------
 
 
 def _report(killed: set[str], original: str = "passed") -> MutationReport:
-    found = mutants() + [from_function(SOURCE, "grade", "def grade(score):\n    return 1\n",
-                                       description="hidden one")]
+    found = mutants() + [from_replacement(SOURCE, "grade", '"fail"', "1",
+                                          description="hidden one")]
     outcomes = {m.id: RunOutcome(m.id, "failed" if m.id in killed else "passed",
                                  ("test_a",), (("test_a", "assert"),) if m.id in killed else ())
                 for m in found}
@@ -163,24 +167,24 @@ def test_a_run_that_never_reported_is_a_crash_or_a_timeout_never_a_pass():
 
 # --- the engine: honest tests and cheats, each run in a fresh sandbox ---------------------
 
-pytestmark_engine = pytest.mark.slow
+engine_test = pytest.mark.slow
 
 
-@pytestmark_engine
+@engine_test
 def test_honest_tests_kill_every_mutant():
     report = run(HONEST)
     assert report.problem == "" and report.score == 1.0, str(report)
     assert set(report.tests) >= {"test_boundary[49-fail]", "test_types"}
 
 
-@pytestmark_engine
+@engine_test
 def test_tests_that_assert_nothing_kill_only_what_crashes():
     report = run("def test_calls():\n    grade(50)\n    grade(10)\n")
     assert {m.id for m in report.mutants if report.killed(m)} <= CRASHING
     assert report.score < 0.4
 
 
-@pytestmark_engine
+@engine_test
 def test_a_failing_or_missing_or_broken_suite_scores_zero_with_its_reason():
     assert "test_wrong" in run("def test_wrong():\n    assert grade(49) == 'pass'\n").problem
     assert "no tests ran" in run("x = 1\n").problem
@@ -188,7 +192,7 @@ def test_a_failing_or_missing_or_broken_suite_scores_zero_with_its_reason():
     assert "does not run" in run("import no_such_module\n\ndef test_x():\n    pass\n").problem
 
 
-@pytestmark_engine
+@engine_test
 def test_a_hanging_suite_is_stopped_after_one_run():
     report = run("def test_forever():\n    while True:\n        pass\n", run_timeout=4)
     assert "did not finish" in report.problem
@@ -196,7 +200,7 @@ def test_a_hanging_suite_is_stopped_after_one_run():
     assert report.seconds < 15
 
 
-@pytestmark_engine
+@engine_test
 def test_no_run_learns_from_another():
     # The majority-vote cheat: remember every answer seen in earlier runs (in files, shared
     # memory, a daemon left running) and fail when this run's answers differ from them. With
@@ -242,7 +246,7 @@ def test_same_as_before():
     assert {m.id for m in report.mutants if report.killed(m)} <= CRASHING, str(report)
 
 
-@pytestmark_engine
+@engine_test
 def test_the_tests_cannot_see_which_version_answers():
     cheat = '''
 import inspect, os
@@ -265,12 +269,26 @@ def test_peek():
     assert {m.id for m in report.mutants if report.killed(m)} <= CRASHING, str(report)
 
 
-@pytestmark_engine
+@engine_test
 def test_a_mutant_that_loops_is_stopped_and_counts_as_caught():
     source = "def count(n):\n    i = 0\n    while i < n:\n        i += 1\n    return i\n"
     subject = Subject("loops", source, ("count",))
     tests = "def test_count():\n    assert (count(3), count(0), count(-2)) == (3, 0, 0)\n"
     report = run_mutation(tests, subject, generate(source, ["count"]), run_timeout=6)
     assert report.problem == "" and report.score == 1.0, str(report)
-    (loop,) = [m for m in report.mutants if "`1` became `0`" in m.description]
-    assert report.outcomes[loop.id].status in ("timeout", "failed", "crashed")
+    loops = [m for m in report.mutants if "`1` became `0`" in m.description
+             or "`i += 1` became `i -= 1`" in m.description]
+    assert len(loops) == 2
+    assert all(report.outcomes[m.id].status in ("timeout", "failed", "crashed") for m in loops)
+
+
+@engine_test
+def test_a_slow_suite_runs_out_of_time_and_its_unrun_mutants_survive():
+    # The first run alone takes longer than the budget: no mutant is started after it.
+    slow = "import time\n\ndef test_slow():\n    time.sleep(1.5)\n    assert grade(50) == 'pass'\n"
+    report = run(slow, budget=1.0)
+    assert report.problem == ""
+    not_run = [o for o in report.outcomes.values() if o.status == "not run"]
+    assert not_run and not any(report.killed(m) for m in report.mutants
+                               if report.outcomes[m.id].status == "not run")
+    assert any("were not run" in note for note in report.notes)

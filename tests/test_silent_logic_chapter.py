@@ -31,6 +31,7 @@ from grader import leaks
 from grader.metadata import load_assignment
 from grader.notebooks import block_lines, nbgrader_meta
 from grader.testing import TestSuite
+from tests import conftest
 from tests.conftest import GOLDEN, ROOT, grade_json
 
 A = "03_silent_logic"
@@ -60,13 +61,7 @@ EXPECTED: dict[str, set[str]] = {
 
 def golden_cells(golden: str) -> tuple[dict[str, str], str]:
     """(solution cell grade id -> source, base) of a golden file."""
-    path = GOLDEN_DIR / f"{golden}.py"
-    if not path.is_file():
-        return {}, "solution" if golden == "solution" else "release"
-    text = path.read_text()
-    base = "solution" if text.startswith("# base: solution") else "release"
-    parts = re.split(r"^# %% (\w+)\n", text, flags=re.M)
-    return dict(zip(parts[1::2], (p.rstrip() + "\n" for p in parts[2::2]), strict=True)), base
+    return conftest.golden_cells(GOLDEN_DIR, golden)
 
 
 def _without_markers(source: str) -> str:

@@ -193,8 +193,8 @@ def _encode_exact(value: Any) -> dict[str, Any]:
         return {"$decimal": str(value)}
     if isinstance(value, dt.timedelta):
         return {"$timedelta": [value.days, value.seconds, value.microseconds]}
-    if isinstance(value, dt.datetime):
-        return {"$datetime": [value.isoformat(), _zone_key(value.tzinfo)]}
+    if isinstance(value, dt.datetime):  # fold: which of a repeated wall time (ISO drops it)
+        return {"$datetime": [value.isoformat(), _zone_key(value.tzinfo), value.fold]}
     if isinstance(value, dt.time):
         return {"$time": value.isoformat()}
     return {"$date": value.isoformat()}
@@ -210,8 +210,8 @@ def _decode_exact(tag: str, body: Any) -> Any:
         days, seconds, micros = (int(v) for v in body)
         return dt.timedelta(days=days, seconds=seconds, microseconds=micros)
     if tag == "$datetime":
-        text, zone = body
-        value = dt.datetime.fromisoformat(_text(text))
+        text, zone, fold = body if len(body) == 3 else (*body, 0)
+        value = dt.datetime.fromisoformat(_text(text)).replace(fold=1 if fold == 1 else 0)
         if zone is not None and value.tzinfo is not None:
             from zoneinfo import ZoneInfo
 

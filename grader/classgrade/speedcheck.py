@@ -233,14 +233,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def parse(stdout: str) -> dict[str, Any] | None:
     """The verdicts printed by ``main``, or None when there are none (killed, garbled)."""
-    for line in reversed(stdout.splitlines()):
-        if line.startswith(MARKER):
-            try:
-                data = json.loads(line[len(MARKER):])
-            except ValueError:
-                return None
-            return data if isinstance(data, dict) else None
-    return None
+    from grader.sandbox.result import marked_json
+
+    return marked_json(stdout, MARKER)
 
 
 if __name__ == "__main__":

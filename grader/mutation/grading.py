@@ -9,7 +9,8 @@
     preamble = "from decimal import Decimal; import pytest"   # the setup cell's imports
 
 Hand-written mutants (a change no single-node operator makes) live in the source's
-``solution_only/hidden_mutants.py`` as ``MUTANTS = [{"function", "description", "source"}]``;
+``solution_only/hidden_mutants.py`` as ``MUTANTS = [{"function", "description",
+"replace": (old text, new text)}]``;
 they count in the grade, never in ``check()``, and are never shown.
 
 Graded by the grading process itself (grader/classgrade/job.py, phase ``mutation``), which
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.mutation.engine import Subject, run_mutation
-from grader.mutation.mutants import Mutant, from_function, generate
+from grader.mutation.mutants import Mutant, from_replacement, generate
 from grader.mutation.report import MutationReport
 
 HIDDEN_MUTANTS = Path("solution_only") / "hidden_mutants.py"
@@ -68,8 +69,9 @@ def mutants_for(folder: Path, subject: Subject, *, hidden: bool) -> list[Mutant]
     path = folder / HIDDEN_MUTANTS
     if hidden and path.is_file():
         for entry in runpy.run_path(str(path)).get("MUTANTS", []):  # the course's own file
-            found.append(from_function(subject.source, entry["function"], entry["source"],
-                                       description=entry["description"]))
+            old, new = entry["replace"]
+            found.append(from_replacement(subject.source, entry["function"], old, new,
+                                          description=entry["description"]))
     return found
 
 

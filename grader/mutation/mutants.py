@@ -96,24 +96,23 @@ def generate(source: str, functions: list[str] | tuple[str, ...]) -> list[Mutant
     return out
 
 
-def from_function(source: str, function: str, replacement: str, *, description: str,
-                  operator: str = "hand-written", hidden: bool = True) -> Mutant:
-    """A mutant made by hand: ``function`` in ``source`` replaced by the whole ``def`` in
-    ``replacement`` (a change no single-node operator makes, like a discount applied after
-    the tax). ValueError when either does not parse or the function is missing."""
+def from_replacement(source: str, function: str, old: str, new: str, *, description: str,
+                     operator: str = "hand-written", hidden: bool = True) -> Mutant:
+    """A mutant made by hand: the text ``old``, which must occur exactly once in
+    ``function``, replaced by ``new`` (a change no single-node operator makes, like the tax
+    charged before the coupon). ValueError naming what does not fit."""
     tree = _parse(source)
     target = next((n for n in tree.body if isinstance(n, ast.FunctionDef)
                    and n.name == function), None)
-    if target is None:
+    if target is None or target.end_lineno is None:
         raise ValueError(f"the module defines no top-level function {function}")
-    new_tree = _parse(replacement)
-    if not any(isinstance(n, ast.FunctionDef) and n.name == function for n in new_tree.body):
-        raise ValueError(f"the replacement does not define {function}")
     lines = source.splitlines(keepends=True)
-    start = min([d.lineno for d in target.decorator_list] + [target.lineno]) - 1
-    assert target.end_lineno is not None
-    body = replacement if replacement.endswith("\n") else replacement + "\n"
-    text = "".join(lines[:start]) + body + "".join(lines[target.end_lineno:])
+    before, body = "".join(lines[:target.lineno - 1]), "".join(lines[target.lineno - 1:
+                                                                      target.end_lineno])
+    if body.count(old) != 1:
+        raise ValueError(f"{description!r}: its text occurs {body.count(old)} times in "
+                         f"{function}, not once")
+    text = before + body.replace(old, new) + "".join(lines[target.end_lineno:])
     _parse(text)
     slug = "-".join(description.lower().split())[:40]
     return Mutant(id=f"{function}:hidden:{slug}", function=function, operator=operator,
@@ -140,7 +139,7 @@ def _unparsed(node: ast.AST) -> str:
 
 
 def _changes(func: ast.FunctionDef | ast.AsyncFunctionDef, parents: dict[ast.AST, ast.AST]
-             ) -> Iterator[tuple[ast.expr, ast.expr, str]]:
+             ) -> Iterator[tuple[ast.AST, ast.AST, str]]:
     """(original expression, its replacement, operator name) for each mutation point of
     ``func``'s body, in source order, outside raise statements, asserts, the docstring,
     f-strings and annotations."""
@@ -154,6 +153,9 @@ def _changes(func: ast.FunctionDef | ast.AsyncFunctionDef, parents: dict[ast.AST
             continue
         if isinstance(node, ast.If):  # a branch dropped: its test made False
             yield node.test, ast.Constant(False), "dropped-branch"
+        if isinstance(node, ast.AugAssign) and type(node.op) in _ARITHMETIC:  # `+=` -> `-=`
+            yield node, ast.AugAssign(node.target, _ARITHMETIC[type(node.op)](),  # type: ignore[arg-type]
+                                      node.value), "arithmetic"
         if isinstance(node, ast.expr) and not _is_precision(node, parents.get(node)):
             step = _outward(node, parents.get(node))
             yield from (c for c in _node_changes(node)
@@ -322,7 +324,7 @@ _TIGHT_PARENTS = (ast.BinOp, ast.BoolOp, ast.UnaryOp, ast.Compare, ast.Attribute
                   ast.Subscript, ast.Await)
 
 
-def _replace(lines: list[str], node: ast.expr, new: ast.expr, parent: ast.AST | None) -> str:
+def _replace(lines: list[str], node: ast.AST, new: ast.AST, parent: ast.AST | None) -> str:
     """The module text with ``node``'s span replaced by the source of ``new``."""
     assert node.end_lineno is not None and node.end_col_offset is not None
     first, last = node.lineno - 1, node.end_lineno - 1

@@ -15,6 +15,7 @@ from typing import Any
 from grader.mutation.mutants import Mutant
 
 _TAIL = 300
+NOT_RUN = "not run"  # the grading's time budget ran out before this mutant's run
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class RunOutcome:
     """One run of the tests against one version (``original`` or a mutant's id)."""
 
     version: str
-    status: str  # passed, failed, error (collection), no tests, timeout, crashed
+    status: str  # passed, failed, error (collection), no tests, timeout, crashed, not run
     tests: tuple[str, ...] = ()  # every test that ran
     failures: tuple[tuple[str, str], ...] = ()  # (test, why) of each failing test
     message: str = ""  # for error, timeout, crashed: what happened
@@ -101,7 +102,7 @@ class MutationReport:
 
     def killed(self, mutant: Mutant) -> bool:
         outcome = self.outcomes.get(mutant.id)
-        return outcome is not None and not outcome.passed
+        return outcome is not None and outcome.status not in ("passed", NOT_RUN)
 
     @property
     def score(self) -> float:

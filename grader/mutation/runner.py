@@ -132,14 +132,9 @@ def main(argv: list[str]) -> int:
 
 def parse(stdout: str) -> dict[str, Any] | None:
     """The last report line of a run's output, or None (killed, garbled, never printed)."""
-    for line in reversed(stdout.splitlines()):
-        if line.startswith(MARKER):
-            try:
-                data = json.loads(line[len(MARKER):])
-            except ValueError:
-                return None
-            return data if isinstance(data, dict) else None
-    return None
+    from grader.sandbox.result import marked_json
+
+    return marked_json(stdout, MARKER)
 
 
 if __name__ == "__main__":

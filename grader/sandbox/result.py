@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 SandboxKind = Literal["bubblewrap", "rlimits-only"]
 KilledBy = Literal["timeout", "output", "cpu", "memory", "file_size", "signal"]
@@ -83,4 +83,20 @@ def classify(
             return "file_size"
     if returncode < 0:
         return "signal"
+    return None
+
+
+def marked_json(stdout: str, marker: str) -> dict[str, Any] | None:
+    """The JSON object on the last line of ``stdout`` that starts with ``marker`` (how a
+    sandboxed program reports to the process that started it), or None when there is none
+    or it is not a JSON object: the run was killed, or garbled its output."""
+    import json
+
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(marker):
+            try:
+                data = json.loads(line[len(marker):])
+            except ValueError:
+                return None
+            return data if isinstance(data, dict) else None
     return None
