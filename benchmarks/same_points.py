@@ -50,13 +50,13 @@ def _ch03(base: Path) -> dict[str, Path]:
     import nbformat
 
     from tests.test_silent_logic_chapter import EXPECTED, submission
+    from tests.test_silent_logic_mutation import BENCH_ONLY, SETTINGS, _source
     from tests.test_silent_logic_mutation import EXPECTED as TESTS
-    from tests.test_silent_logic_mutation import SETTINGS, _source
 
     folder = base / "submitted"
     out = {golden: submission(golden, folder / golden / "03_silent_logic")
            for golden in sorted(EXPECTED)}
-    for golden in sorted(set(TESTS) - {"model"}):
+    for golden in sorted((set(TESTS) | set(BENCH_ONLY)) - {"model"}):
         name = f"tests_{golden}"
         notebook = submission("solution", folder / name / "03_silent_logic")
         nb = nbformat.read(str(notebook), as_version=4)

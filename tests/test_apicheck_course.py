@@ -72,4 +72,9 @@ def test_no_finding_in_the_course_code(path):
         report = api_check(path.read_text(), language="javascript")
     else:
         report = api_check(path.read_text())
-    assert report.ok, str(report)
+    # api_check reads code alone: a module beside a notebook (chapter 03's pricing.py) is
+    # "not installed" to it, rightly so for a snippet, and checked as a file of its own here.
+    beside = {p.stem for p in path.parent.glob("*.py")} if path.suffix == ".ipynb" else set()
+    findings = [f for f in report.findings if not (f.kind == "not-installed" and any(
+        f"'{module}'" in f.message for module in beside))]
+    assert not findings, str(report)

@@ -249,19 +249,23 @@ def test_same_as_before():
 @engine_test
 def test_the_tests_cannot_see_which_version_answers():
     cheat = '''
-import inspect, os
+import glob, inspect, os
 
 
 def test_peek():
     seen = inspect.getsource(grade) + repr(grade.__code__.co_consts)
-    for root in ("/", os.getcwd()):
+    places = ["/tmp", os.getcwd(), os.path.dirname(__file__),
+              os.path.dirname(os.path.dirname(inspect.getsourcefile(grade)))]
+    for root in places:
         for dirpath, _dirs, files in os.walk(root):
-            if dirpath.startswith(("/proc", "/sys", "/usr", "/dev")):
-                continue
             for name in files:
-                if name.endswith(".py") and name != "test_yours.py" and "score >= 50" in open(
-                        os.path.join(dirpath, name), errors="ignore").read():
-                    seen += open(os.path.join(dirpath, name)).read()
+                if name.endswith((".py", ".json")) and name != "test_yours.py":
+                    seen += open(os.path.join(dirpath, name), errors="ignore").read()
+    for path in glob.glob("/proc/*/cmdline") + glob.glob("/proc/*/environ"):
+        try:
+            seen += open(path, errors="ignore").read()
+        except OSError:
+            pass
     assert "score > 50" not in seen and "score >= 49" not in seen
 '''
     report = run(cheat)

@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import random
+import select
 import signal
 import socket
 import subprocess
@@ -52,6 +53,9 @@ BUDGET = 150.0
 RUN_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONHASHSEED": "0", "HYPOTHESIS_STORAGE_DIRECTORY": "/tmp/hypothesis"}
 ORIGINAL = "original"
+SAME_ANSWERS = "not run: it gives every call your tests made the same answer as the original"
+REPLAY_WAIT = 10.0  # wall seconds for one replay's answer (oracle.REPLAY_CPU of CPU)
+RECORD_WAIT = 10.0  # wall seconds for the recording run's child to write its calls
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ def run_mutation(tests_source: str, subject: Subject, mutants: list[Mutant], *,
         base.chmod(0o755)
         folder = _test_folder(base, tests_source, subject)
 
-        def one(version: str, slot: int) -> None:
+        def one(version: str, slot: int, record: Path | None = None) -> None:
             if stop.is_set():
                 return
             if version != ORIGINAL and time.monotonic() - started > budget:
@@ -99,7 +103,7 @@ def run_mutation(tests_source: str, subject: Subject, mutants: list[Mutant], *,
                 slowest = max(o.seconds for o in originals)
                 limit = min(run_timeout, max(MUTANT_FLOOR, MUTANT_FACTOR * slowest))
             outcome = _run(folder, base / f"run-{slot}", oracle, index[version], version,
-                           limit)
+                           limit, record)
             if version == ORIGINAL:
                 originals.append(outcome)
                 if not outcome.passed:
@@ -109,7 +113,16 @@ def run_mutation(tests_source: str, subject: Subject, mutants: list[Mutant], *,
             if progress is not None:
                 progress(len(originals) + len(outcomes), total)
 
-        one(ORIGINAL, 0)  # alone: when it fails or hangs, no other run is started
+        # Alone, and recorded: when it fails or hangs no other run is started; when it passes,
+        # a mutant that gives each of its calls the same reply cannot fail them (the same
+        # calls, the same answers: deterministic tests pass again), so it is not run.
+        trace = base / "trace.json"
+        one(ORIGINAL, 0, trace)
+        if not stop.is_set():
+            for version in _same_answers(oracle, trace, mutants, index, workers):
+                outcomes[version] = RunOutcome(version, "passed", message=SAME_ANSWERS)
+            rest = [v for v in rest if v not in outcomes]
+            total = len(rest) + 1 + len(outcomes)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             for future in [pool.submit(one, v, i + 1) for i, v in enumerate(rest)]:
                 future.result()
@@ -139,15 +152,43 @@ def _test_folder(base: Path, tests_source: str, subject: Subject) -> Path:
     return folder
 
 
+def _same_answers(oracle: Oracle, trace: Path, mutants: list[Mutant], index: dict[str, int],
+                  workers: int) -> list[str]:
+    """The mutants that give every call of the recorded run its recorded reply (none when
+    the trace is missing or too long: then every mutant runs)."""
+    try:
+        recorded = json.loads(trace.read_text())
+    except (OSError, ValueError):
+        return []
+    if not recorded:
+        return []
+
+    def same(mutant: Mutant) -> bool:
+        ours, theirs = socket.socketpair()
+        with ours, theirs:
+            oracle.send({"replay": index[mutant.id], "trace": str(trace)}, theirs)
+            theirs.close()
+            ours.settimeout(REPLAY_WAIT)
+            try:
+                return json.loads(ours.recv(1 << 10) or b"{}").get("same") is True
+            except (OSError, ValueError):
+                return False  # no answer in time (a mutant that loops): run it
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        verdicts = list(pool.map(same, mutants))
+    return [m.id for m, alike in zip(mutants, verdicts, strict=True) if alike]
+
+
 def _run(folder: Path, work: Path, oracle: Oracle, version_index: int, version: str,
-         timeout: float) -> RunOutcome:
+         timeout: float, record: Path | None = None) -> RunOutcome:
     work.mkdir(mode=0o755)
     ours, theirs = socket.socketpair()
     pidfd = -1
     try:
         # The child cannot end before this run does (it serves until `theirs` closes), so
         # the pidfd taken now names it and no process that might reuse its pid later.
-        pidfd = os.pidfd_open(oracle.serve(version_index, ours))
+        message = {"serve": version_index, **({"record": str(record)} if record else {})}
+        pidfd = os.pidfd_open(oracle.send(message, ours))
         ours.close()
         begin = time.monotonic()
         ran = run_sandboxed(
@@ -164,6 +205,8 @@ def _run(folder: Path, work: Path, oracle: Oracle, version_index: int, version: 
         with contextlib.suppress(OSError):
             ours.close()
         if pidfd >= 0:  # a version still computing (a mutant that loops) stops now
+            if record is not None:  # but first let it write the calls it recorded
+                select.select([pidfd], [], [], RECORD_WAIT)
             with contextlib.suppress(OSError):
                 signal.pidfd_send_signal(pidfd, signal.SIGKILL)
             os.close(pidfd)
@@ -189,11 +232,11 @@ class Oracle:
         with self._proc.stdin as pipe:
             pipe.write(json.dumps(setup).encode())
 
-    def serve(self, version: int, conn: socket.socket) -> int:
-        """Have the oracle fork a child answering ``conn`` with version ``version``."""
+    def send(self, message: dict[str, object], conn: socket.socket) -> int:
+        """Have the oracle fork a child for ``message`` (serve or replay, oracle.py) with
+        ``conn`` as its socket; the child's pid."""
         with self._lock:
-            socket.send_fds(self._ours, [json.dumps({"serve": version}).encode()],
-                            [conn.fileno()])
+            socket.send_fds(self._ours, [json.dumps(message).encode()], [conn.fileno()])
             line = self._ours.recv(1 << 12)
         answer = json.loads(line) if line else {}
         if "pid" not in answer:

@@ -37,6 +37,8 @@ from typing import Any
 from grader.classgrade import codec
 
 _PR_SET_PDEATHSIG = 1
+MAX_TRACE = 5000  # calls recorded from the first run; more, and every mutant is run
+REPLAY_CPU = 2  # CPU seconds to replay a trace against one version
 
 
 def _read_message(control: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
@@ -58,33 +60,51 @@ def _reply_error(exc: BaseException) -> dict[str, Any]:
     return {"error": codec.encode_exception(exc)}
 
 
-def serve(conn: socket.socket, namespace: dict[str, Any], functions: list[str]) -> None:
-    """Answer calls on ``conn`` until it closes (or sends garbage)."""
+def serve(conn: socket.socket, namespace: dict[str, Any], functions: list[str],
+          trace: list[list[dict[str, Any]]] | None = None) -> None:
+    """Answer calls on ``conn`` until it closes (or sends garbage); with ``trace``, keep
+    each (request, reply) in it, up to MAX_TRACE calls (then it is cleared and stays so)."""
     while True:
         try:
             request = codec.recv(conn, codec.MAX_FRAME)
         except (EOFError, OSError, codec.ProtocolError):
             return
-        name = request.get("call")
-        if name not in functions:
-            reply = _reply_error(NameError(f"no function {name!r} under test"))
-        else:
-            try:
-                args = codec.decode(request.get("args", {"$list": []}))
-                kwargs = codec.decode(request.get("kwargs", {"$dict": []}))
-                if not isinstance(args, list | tuple) or not isinstance(kwargs, dict):
-                    raise codec.ProtocolError("arguments must be a list and a dict")
-            except codec.ProtocolError as exc:
-                reply = _reply_error(TypeError(f"these arguments cannot be sent to the "
-                                               f"function under test: {exc}"))
-            else:
-                reply = _call(namespace[name], args, kwargs)
+        reply = answer(namespace, functions, request)
+        if trace is not None:
+            trace.append([request, reply])
+            if len(trace) > MAX_TRACE:
+                trace.clear()
+                trace = None
         try:
             codec.send(conn, reply)
         except codec.ProtocolError as exc:  # a value too large to send back
             codec.send(conn, _reply_error(ValueError(f"the answer cannot be sent: {exc}")))
         except OSError:
             return
+
+
+def answer(namespace: dict[str, Any], functions: list[str], request: dict[str, Any]
+           ) -> dict[str, Any]:
+    """The reply to one call request, as data."""
+    name = request.get("call")
+    if name not in functions:
+        return _reply_error(NameError(f"no function {name!r} under test"))
+    try:
+        args = codec.decode(request.get("args", {"$list": []}))
+        kwargs = codec.decode(request.get("kwargs", {"$dict": []}))
+        if not isinstance(args, list | tuple) or not isinstance(kwargs, dict):
+            raise codec.ProtocolError("arguments must be a list and a dict")
+    except codec.ProtocolError as exc:
+        return _reply_error(TypeError(f"these arguments cannot be sent to the function "
+                                      f"under test: {exc}"))
+    return _call(namespace[name], args, kwargs)
+
+
+def replay(namespace: dict[str, Any], functions: list[str],
+           trace: list[list[dict[str, Any]]]) -> bool:
+    """Whether this version gives every recorded call the recorded reply: if it does, tests
+    that made those calls (deterministic ones) cannot tell it from the version recorded."""
+    return all(answer(namespace, functions, request) == reply for request, reply in trace)
 
 
 def _call(func: Any, args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -96,20 +116,31 @@ def _call(func: Any, args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _child(conn: socket.socket, control: socket.socket, setup: dict[str, Any],
-           index: int) -> None:
+           message: dict[str, Any]) -> None:
     control.close()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the oracle gone: stop too
-    cpu = int(setup.get("cpu_seconds", 30))
+    replaying = "replay" in message
+    cpu = REPLAY_CPU if replaying else int(setup.get("cpu_seconds", 30))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     memory = int(setup.get("memory_bytes", 2 << 30))
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     functions = [str(f) for f in setup["functions"]]
+    index = message["replay"] if replaying else message["serve"]
     try:
         namespace = _load(setup["module"], setup["sources"][index])
     except Exception as exc:  # noqa: BLE001 - a mutant that fails to import: every call says so
         namespace = {name: _raiser(exc) for name in functions}
-    serve(conn, namespace, functions)
+    if replaying:  # the trace is the grading process's file; the answer goes on conn
+        with open(message["trace"], encoding="utf-8") as file:
+            same = replay(namespace, functions, json.load(file))
+        conn.sendall(json.dumps({"same": same}).encode())
+        return
+    trace: list[list[dict[str, Any]]] | None = [] if message.get("record") else None
+    serve(conn, namespace, functions, trace)
+    if trace is not None:  # after the run: where the grading process asked for it
+        with open(message["record"], "w", encoding="utf-8") as file:
+            json.dump(trace if trace else None, file)
 
 
 def _raiser(exc: BaseException) -> Any:
@@ -131,8 +162,9 @@ def main(fd: int) -> int:
         message, fds = _read_message(control)
         if message is None:
             return 0
-        if len(fds) != 1 or not isinstance(message.get("serve"), int) or \
-                not 0 <= message["serve"] < len(setup["sources"]):
+        index = message.get("serve", message.get("replay"))
+        if len(fds) != 1 or not isinstance(index, int) or \
+                not 0 <= index < len(setup["sources"]):
             for extra in fds:
                 os.close(extra)
             control.send(b'{"error": "bad request"}')
@@ -141,7 +173,7 @@ def main(fd: int) -> int:
         pid = os.fork()
         if pid == 0:
             with contextlib.suppress(BaseException):
-                _child(conn, control, setup, message["serve"])
+                _child(conn, control, setup, message)
             os._exit(0)
         conn.close()
         control.send(json.dumps({"pid": pid}).encode())

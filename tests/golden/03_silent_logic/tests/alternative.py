@@ -1,6 +1,6 @@
 # Written differently from the model: hypothesis properties against a slow oracle written
 # from the spec, plus the edges the spec names.
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 CENT = Decimal("0.01")
@@ -14,12 +14,14 @@ def spec_total(price, qty, pct, coupon, rate):
     return amount + (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@settings(max_examples=20)
 @given(money, st.integers(1, 20), st.integers(0, 100), money,
        st.decimals(min_value=0, max_value="0.99", places=2))
 def test_total_matches_the_spec(price, qty, pct, coupon, rate):
     assert order_total(price, qty, pct, coupon, rate) == spec_total(price, qty, pct, coupon, rate)
 
 
+@settings(max_examples=20)
 @given(st.integers(0, 120), st.decimals(min_value=0, max_value=100000, places=2),
        st.integers(300, 900), st.booleans())
 def test_eligibility_matches_the_spec(age, income, score, defaulted):
