@@ -18,6 +18,11 @@ Control socket FD (a Unix SOCK_SEQPACKET socket: one message per send), then:
             Answer: {"pid": child}. The child serves version ``index`` on that socket until
             the other end closes, under RLIMIT_CPU and RLIMIT_AS: a mutant that loops or
             grows without end is stopped, and the learner's test sees the call fail.
+            With "record": PATH, the child writes the run's calls and replies there when the
+            run ends (JSON; null past MAX_TRACE calls).
+    {"replay": index, "trace": PATH} with one descriptor: the child answers {"same": bool}
+            on it: whether version ``index`` gives every recorded call the recorded reply
+            (engine.py does not run such a mutant: the same calls get the same answers).
 A run's socket carries codec frames: {"call": name, "args": [...], "kwargs": {...}} ->
 {"value": ...} or {"error": {"types": [...], "message": ...}}.
 """
