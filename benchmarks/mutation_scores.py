@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from grader.mutation.grading import grade_cell_source, thresholds  # noqa: E402
 from tests.test_silent_logic_mutation import BENCH_ONLY, EXPECTED, SETTINGS, SOURCE, _source  # noqa: E402
 
-ORDER = ["model", "alternative", "partial", "snapshot", "nothing", "failing"]
+ORDER = ["model", "alternative", "properties", "partial", "snapshot", "nothing", "failing"]
 
 
 def main() -> int:
