@@ -19,6 +19,7 @@ import contextlib
 import inspect
 import os
 import pickle
+import re
 import select
 import signal
 import subprocess
@@ -36,6 +37,7 @@ from grader.speed.environment import python_executable, worker_env
 
 LOAD_TIMEOUT = 60.0  # seconds to import the notebook's cells in the child
 OUTPUT_CAP = 4000  # characters of the child's printed output kept for a failure message
+ADAPTER = re.compile(r"grader(\.\w+)+:\w+")  # only the course's own wrappers
 
 
 @dataclass
@@ -55,26 +57,35 @@ class CallResult:
 class PythonFunction:
     """A function of a notebook (or of a live kernel), run in a child process."""
 
-    def __init__(self, candidate: Candidate, *, source: str = "") -> None:
+    def __init__(self, candidate: Candidate, *, source: str = "", adapter: str = "") -> None:
+        if adapter and not ADAPTER.fullmatch(adapter):
+            raise ValueError(f"adapter must name a function of a grader module as "
+                             f"'grader.module:function', got {adapter!r}")
         self.candidate = candidate
         self.name = candidate.name
         self.source = source  # the learner's code, for static checks (api_check, types)
+        self.adapter = adapter  # the course's wrapper, applied in the child (see pyworker)
         self._proc: subprocess.Popen[bytes] | None = None
         self._to_child: int | None = None
         self._from_child: int | None = None
         self._log: Any = None
 
     @classmethod
-    def from_callable(cls, func: Any, name: str | None = None) -> PythonFunction:
+    def from_callable(cls, func: Any, name: str | None = None, *, adapter: str = ""
+                      ) -> PythonFunction:
         """A live function (check() in a kernel); its source from ``inspect`` when known."""
-        return cls(CallableCandidate(func, name), source=defining_source(func))
+        return cls(CallableCandidate(func, name), source=defining_source(func), adapter=adapter)
 
     @classmethod
-    def from_notebook(cls, notebook: Path, name: str, cells: list[str] | tuple[str, ...] = ()
-                      ) -> PythonFunction:
+    def from_notebook(cls, notebook: Path, name: str, cells: list[str] | tuple[str, ...] = (),
+                      *, adapter: str = "") -> PythonFunction:
         """``name`` defined by ``notebook``'s cells (run in the child); ``cells``: the nbgrader
-        cell ids whose source is the learner's code (default: every code cell)."""
-        return cls(NotebookCandidate(notebook, name), source=cell_sources(notebook, cells))
+        cell ids whose source is the learner's code (default: every code cell); ``adapter``:
+        ``"grader.module:function"``, a wrapper the child applies to the function before the
+        first call (grader/attacks/adapters.py: e.g. open a database for ``find_user(conn,
+        name)``, whose connection cannot cross a pipe)."""
+        return cls(NotebookCandidate(notebook, name), source=cell_sources(notebook, cells),
+                   adapter=adapter)
 
     def __call__(self, *args: Any, deadline: float = 30.0, **kwargs: Any) -> Any:
         return self.call(*args, deadline=deadline, **kwargs).unwrap()
@@ -93,12 +104,16 @@ class PythonFunction:
             return CallResult(error=wire.failure(reply["error"]), seconds=seconds)
         return CallResult(value=wire.decode(reply.get("value")), seconds=seconds)
 
-    def output(self) -> str:
-        """What the child printed so far (capped), for a failure message."""
+    def output(self, limit: int = OUTPUT_CAP) -> str:
+        """The last ``limit`` bytes the child printed (stdout and stderr), decoded: for a
+        failure message, or (with a large limit) to search for a secret it must not print.
+        Empty after a restart: each child has its own log."""
         if self._log is None:
             return ""
-        self._log.seek(0)
-        return self._log.read()[-OUTPUT_CAP:].decode("utf-8", "replace")
+        self._log.seek(0, os.SEEK_END)
+        size = self._log.tell()
+        self._log.seek(max(size - limit, 0))
+        return self._log.read().decode("utf-8", "replace")
 
     def _start(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -115,7 +130,7 @@ class PythonFunction:
         os.close(rep_w)
         self._to_child, self._from_child = req_w, rep_r
         blob = base64.b64encode(pickle.dumps(self.candidate.payload())).decode()
-        os.write(req_w, wire.dumps({"payload": blob}))
+        os.write(req_w, wire.dumps({"payload": blob, "adapter": self.adapter}))
         loaded = self._reply(LOAD_TIMEOUT, "load")
         if not loaded.get("loaded"):
             error = wire.failure(loaded.get("error"))

@@ -3,7 +3,9 @@
     package = "fetch"                 a Go package (grader/golang), built with the harness
     script = "js/users.mjs"           a learner's ES module (node.py)
     function = "fetch_user"           a notebook function run in a child (python.py);
-    cells = ["fetch_user_solution"]   with the source of these cells for static checks
+    cells = ["fetch_user_solution"]   with the source of these cells for static checks;
+    adapter = "grader.attacks.adapters:sqlite"   and a course wrapper applied in the child
+    functions = ["dump_session", "load_session"] several: a dict name -> PythonFunction
 
 The same objects are what a notebook's ``check()`` passes in the kernel, so public tests
 read them the same way on both sides. None when the submission lacks the file: the tests
@@ -30,16 +32,24 @@ def subject_for(assignment: Any, settings: dict[str, Any], notebook: Path) -> An
 
         script = folder / str(settings["script"])
         return NodeModule(script) if script.is_file() else None
-    if "function" in settings:
+    if "function" in settings or "functions" in settings:
         from grader.snippets.python import PythonFunction
 
         cells = [str(c) for c in settings.get("cells", [])]
-        return PythonFunction.from_notebook(notebook, str(settings["function"]), cells)
-    raise LookupError("a [scenarios] table names its subject with package, script or function")
+        adapter = str(settings.get("adapter", ""))
+        if "function" in settings:
+            return PythonFunction.from_notebook(notebook, str(settings["function"]), cells,
+                                                adapter=adapter)
+        return {str(name): PythonFunction.from_notebook(notebook, str(name), cells,
+                                                        adapter=adapter)
+                for name in settings["functions"]}
+    raise LookupError("a [scenarios] table names its subject with package, script, function "
+                      "or functions")
 
 
 def close(subject: Any) -> None:
-    """Stop what the subject started (a Python child); nothing for the others."""
-    stop = getattr(subject, "close", None)
-    if callable(stop):
-        stop()
+    """Stop what the subject started (Python children); nothing for the others."""
+    for each in subject.values() if isinstance(subject, dict) else [subject]:
+        stop = getattr(each, "close", None)
+        if callable(stop):
+            stop()
