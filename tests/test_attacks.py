@@ -49,7 +49,7 @@ def _config(url):
 
 
 def test_the_database_digest_sees_any_change_and_reading_changes_nothing(tmp_path):
-    path = database.make_database(tmp_path)
+    path = database.make_database(tmp_path).path
     first = database.contents_digest(path)
     assert first == database.contents_digest(path)
     conn = sqlite3.connect(path)
@@ -61,19 +61,23 @@ def test_the_database_digest_sees_any_change_and_reading_changes_nothing(tmp_pat
     assert database.contents_digest(path).startswith("unreadable")
 
 
-def test_expected_rows_are_exact_and_ordered():
-    assert [r[0] for r in database.expected_rows("bob")] == [2, 8]
-    assert database.expected_rows("Alice") == [[6, "Alice", "alice.upper@example.com"]]
-    assert database.expected_rows("' OR '1'='1") == []
-    assert database.leaked_tokens([[1, "alice", database.API_KEYS[0][2]]]) == \
-        [database.API_KEYS[0][2]]
+def test_expected_rows_are_exact_ordered_and_new_in_every_database(tmp_path):
+    db = database.make_database(tmp_path)
+    assert [r[0] for r in db.expected_rows("bob")] == [2, 8]
+    assert [r[:2] for r in db.expected_rows("Alice")] == [[6, "Alice"]]
+    assert db.expected_rows("' OR '1'='1") == []
+    token = db.api_keys[0][2]
+    assert db.leaked_tokens([[1, "alice", token]]) == [token]
+    again = database.make_database(tmp_path)
+    assert not set(again.users) & set(db.users) and again.api_keys != db.api_keys
 
 
 def test_the_sqlite_adapter_gives_a_connection_and_commits(tmp_path):
-    path = database.make_database(tmp_path)
+    db = database.make_database(tmp_path)
+    path = db.path
     with PythonFunction.from_callable(_injectable, adapter="grader.attacks.adapters:sqlite") as f:
-        assert f(str(path), "alice") == [[1, "alice", "alice@example.com"]]
-        assert len(f(str(path), "' OR '1'='1")) == len(database.USERS)
+        assert f(str(path), "alice") == db.expected_rows("alice")
+        assert len(f(str(path), "' OR '1'='1")) == len(db.users)
     before = database.contents_digest(path)
     with PythonFunction.from_callable(_destructive, adapter="grader.attacks.adapters:sqlite") as f:
         assert f(str(path), "x' OR '1'='1") == []
@@ -117,11 +121,16 @@ def test_json_sessions_do_not_look_like_pickles():
 
 
 def test_a_secret_is_found_in_every_form_and_masked():
+    import base64
+
     secret = "Pässwörd\n1"
-    for text in (f"x {secret} y", f"x {secret!r} y", f"x {secret.encode()!r} y"):
+    raw = secret.encode()
+    for text in (f"x {secret} y", f"x {secret!r} y", f"x {raw!r} y", f"x {raw.hex()} y",
+                 f"token={base64.b64encode(raw + b'tail').decode()}"):
         found = leaks.find_leak(secret, [("the log", text)])
         assert found.startswith("it appears in the log"), text
         assert "Pässwörd" not in found and "P\\xe4ss" not in found and leaks.MASK in found
+        assert raw.hex() not in found
     assert leaks.find_leak(secret, [("the log", "nothing here")]) == ""
     assert leaks.find_leak("   ", [("the log", "a   b")]) == ""
 
@@ -174,6 +183,11 @@ def test_what_is_not_one_cookie_is_refused(header):
      "    assert len(s) == 32\n    return hmac.compare_digest(s, good) and s != good", False),
     ("import hmac\ndef f(k, m, s):\n    n = len(s)\n    if n == 32 and s is not None:\n"
      "        return hmac.compare_digest(s, k)", True),
+    ("import base64, hmac\ndef f(k, m, given):\n    good = base64.b64encode(hmac.new(k, m, "
+     "'sha256').digest())\n    other = good.rstrip(b'=')\n    return given == other", False),
+    ("import hashlib, hmac\ndef f(k, m, sig):\n    good = hmac.new(k, m, 'sha256').digest()\n"
+     "    if len(sig) != hashlib.sha256().digest_size or len(good) != 32:\n        return False\n"
+     "    return hmac.compare_digest(sig, good)", True),
 ])
 def test_mac_comparisons_are_read_from_the_code(source, ok):
     assert read_comparisons(source).ok is ok

@@ -13,7 +13,7 @@ import pytest
 
 from grader.snippets import CallCrashed, CallFailed, Foreign, NodeModule, PythonFunction, wire
 from grader.snippets.python import cell_sources, defining_source
-from grader.snippets.subjects import subject_for
+from grader.snippets.subjects import close, subject_for
 
 
 @dataclasses.dataclass
@@ -190,6 +190,10 @@ def test_subjects_from_assignment_tables(tmp_path):
     assert subject_for(Assignment, {"script": "js/absent.mjs"}, notebook) is None
     function = subject_for(Assignment, {"function": "f"}, notebook)
     assert isinstance(function, PythonFunction) and function.source == ""
-    with pytest.raises(LookupError, match="package, script or function"):
+    both = subject_for(Assignment, {"functions": ["f", "g"], "adapter":
+                                    "grader.attacks.adapters:logged"}, notebook)
+    assert sorted(both) == ["f", "g"] and both["g"].adapter.endswith(":logged")
+    close(both)
+    with pytest.raises(LookupError, match="package, script, function or functions"):
         subject_for(Assignment, {}, notebook)
     assert Path(__file__).is_file()

@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ import numpy as np
 from grader.apicheck import api_check
 from grader.faults import FaultServer
 from grader.snippets import CallCrashed, CallResult, NodeModule, PythonFunction
+from grader.snippets.expect import as_function, expect_error, expect_value, short
 from grader.testing import TestSuite
 
 suite = TestSuite()
@@ -73,20 +73,10 @@ def names_the_five_calls(answers):
 # --- running a learner's function -------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def python_function(obj: Any, name: str) -> Iterator[PythonFunction]:
+def python_function(obj: Any, name: str) -> contextlib.AbstractContextManager[PythonFunction]:
     """``obj`` as a function run in a child process: a PythonFunction as given (when graded),
     or the kernel's function, pickled into a child (check() in a notebook)."""
-    if isinstance(obj, PythonFunction):
-        yield obj
-        return
-    if obj is None or not callable(obj):
-        raise AssertionError(f"{name} is not defined: run the cell that defines it")
-    function = PythonFunction.from_callable(obj, name)
-    try:
-        yield function
-    finally:
-        function.close()
+    return as_function(obj, name)
 
 
 def node_module(obj: Any) -> NodeModule:
@@ -108,42 +98,11 @@ def outcome(function: Any, *args: Any, what: str, deadline: float = 20.0,
         raise AssertionError(f"{what}: {exc}") from None
 
 
-def expect_value(result: CallResult, what: str) -> Any:
-    __tracebackhide__ = True
-    if result.error is not None:
-        raise AssertionError(f"{what} raised {result.error.type_name}: "
-                             f"{result.error.message[:200]}")
-    return result.value
-
-
-def expect_error(result: CallResult, kinds: tuple[str, ...], what: str, *,
-                 says: str = "", not_kinds: tuple[str, ...] = ()) -> str:
-    """The error's message, after checking it is one of ``kinds`` (short or qualified names)
-    and mentions ``says`` (a regex, case-insensitive)."""
-    __tracebackhide__ = True
-    if result.error is None:
-        raise AssertionError(f"{what} returned {short(result.value)}; expected "
-                             f"{' or '.join(kinds)}")
-    error = result.error
-    if not error.is_a(*kinds) or (not_kinds and error.is_a(*not_kinds)):
-        raise AssertionError(f"{what} raised {error.type_name}: {error.message[:160]}; "
-                             f"expected {' or '.join(kinds)}")
-    if says and not re.search(says, error.message, re.IGNORECASE):
-        raise AssertionError(f"{what}: the message {error.message[:160]!r} does not say "
-                             f"{says!r}")
-    return error.message
-
-
 def expect_quick(result: CallResult, limit: float, what: str) -> None:
     __tracebackhide__ = True
     if result.seconds > limit:
         raise AssertionError(f"{what} took {result.seconds:.1f} s; a timeout of {SHORT} s "
                              f"must end it within {limit} s")
-
-
-def short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def clean_api(source: str, language: str, what: str) -> None:

@@ -5,9 +5,11 @@ through a pipe on a shared 2-core machine, so timing it would give verdicts that
 
 What counts as constant time: a call to ``compare_digest`` (``hmac`` or ``secrets``), or a
 library that does it for you (itsdangerous, cryptography's HMAC, Fernet). What counts
-against: ``==`` or ``!=`` with a MAC on either side: a ``.digest()`` / ``.hexdigest()`` /
-``hmac.new(...)`` / ``hmac.digest(...)`` call, a name assigned from one, or a name made
-of words like ``sig``, ``mac``, ``digest``, ``tag`` (``expected_sig == sig``).
+against: ``==`` or ``!=`` with a MAC on either side: an expression holding a ``.digest()`` /
+``.hexdigest()`` / ``hmac.new(...)`` / ``hmac.digest(...)`` call, or a name assigned from
+one (followed through further assignments: ``good = b64encode(mac.digest())``), or a name
+made of words like ``sig``, ``mac``, ``digest``, ``tag`` (``expected_sig == sig``). A
+length or type test of a MAC (``len(sig) != 32``) is not a comparison of its bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 _WORDS = {"sig", "signature", "mac", "hmac", "digest", "hexdigest", "tag", "checksum"}
 _LIBRARIES = ("itsdangerous", "cryptography.fernet", "cryptography.hazmat.primitives.hmac")
+_NOT_BYTES = {"len", "isinstance", "type", "bool", "int", "hasattr"}  # calls that read no byte
 
 
 @dataclass(frozen=True)
@@ -80,17 +83,28 @@ def _is_mac_call(node: ast.AST) -> bool:
 
 
 def _names_assigned_macs(tree: ast.AST) -> set[str]:
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and _is_mac_call(node.value):
-            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    return names
+    """Names that hold a MAC: assigned from an expression holding a MAC call or such a name,
+    to a fixed point (a chain of assignments in any order)."""
+    assigns = [n for n in ast.walk(tree) if isinstance(n, ast.Assign | ast.AnnAssign)]
+    names: set[str] = set()
+    while True:
+        before = len(names)
+        for node in assigns:
+            if node.value is not None and _holds_mac(node.value, names):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        if len(names) == before:
+            return names
+
+
+def _holds_mac(node: ast.AST, macs: set[str]) -> bool:
+    if isinstance(node, ast.Call) and getattr(node.func, "id", "") in _NOT_BYTES:
+        return False
+    return any(_is_mac_call(n) or (isinstance(n, ast.Name) and n.id in macs)
+               for n in ast.walk(node))
 
 
 def _looks_like_mac(node: ast.AST, macs: set[str]) -> bool:
-    if _is_mac_call(node):
+    if _holds_mac(node, macs):
         return True
-    name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
-    if not isinstance(name, str) or not name:
-        return False
-    return name in macs or bool(set(re.split(r"_+", name.lower())) & _WORDS)
+    return isinstance(node, ast.Name) and bool(set(re.split(r"_+", node.id.lower())) & _WORDS)

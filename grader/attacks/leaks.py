@@ -1,13 +1,15 @@
 """A secret searched for in what a function wrote, raised or returned.
 
 A secret counts as leaked in any form a program would write it in: as it is, escaped as
-``repr`` writes it (``\\xfc``, ``\\n``), and as its UTF-8 bytes' repr (``b'\\xc3\\xbc'``).
+``repr`` writes it (``\\xfc``, ``\\n``), as its UTF-8 bytes' repr (``b'\\xc3\\xbc'``), and
+encoded in base64 or hex, which hide nothing.
 Where it is found, the excerpt shown to the learner has the secret masked, so feedback
 never repeats it either.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 
 MASK = "<the secret>"
@@ -16,9 +18,19 @@ _CONTEXT = 40  # characters of context either side of a find
 
 def forms(secret: str) -> list[str]:
     """The texts that show ``secret``: longest first, so the excerpt masks the whole."""
-    found = {secret, repr(secret)[1:-1], repr(secret.encode("utf-8", "surrogatepass"))[2:-1],
-             secret.encode("unicode_escape").decode("ascii")}
+    raw = secret.encode("utf-8", "surrogatepass")
+    found = {secret, repr(secret)[1:-1], repr(raw)[2:-1],
+             secret.encode("unicode_escape").decode("ascii"), raw.hex(),
+             _b64_prefix(base64.b64encode(raw)), _b64_prefix(base64.urlsafe_b64encode(raw))}
     return sorted((f for f in found if f), key=len, reverse=True)
+
+
+def _b64_prefix(encoded: bytes) -> str:
+    """The base64 characters fixed by the secret alone: with padding, the last character
+    before it also holds bits of whatever follows the secret in a longer text."""
+    text = encoded.decode("ascii")
+    stripped = text.rstrip("=")
+    return stripped[:-1] if len(stripped) < len(text) else stripped
 
 
 def find_leak(secret: str, texts: Iterable[tuple[str, str]]) -> str:

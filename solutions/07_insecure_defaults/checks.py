@@ -14,6 +14,7 @@ findings on your code are shown under the table, as information, not points.
 from __future__ import annotations
 
 import re
+import secrets
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -63,34 +64,27 @@ INJECTIONS = ("' OR '1'='1", "x' UNION SELECT id, owner, token FROM api_keys --"
               "'; DROP TABLE users; --")
 
 
-def query_rows(f: Any, db: Path, name: str) -> Any:
-    """``find_user(conn, name)`` on the database ``db``; the rows, as lists."""
-    __tracebackhide__ = True
-    what = f"find_user(conn, {name!r})"
-    return expect_value(call(f, str(db), name, what=what), what)
-
-
-def expect_rows(f: Any, db: Path, name: str) -> None:
+def expect_rows(f: Any, db: database.Database, name: str) -> None:
     """Exactly the users named ``name``, by id, and the database unchanged."""
     __tracebackhide__ = True
-    before = database.contents_digest(db)
+    before = database.contents_digest(db.path)
     what = f"find_user(conn, {name!r})"
-    result = call(f, str(db), name, what=what)
+    result = call(f, str(db.path), name, what=what)
     if result.error is not None:
         raise AssertionError(f"{what} raised {result.error.type_name}: "
                              f"{result.error.message[:160]} (the name reached the SQL parser "
                              f"as SQL: pass it as a parameter)")
-    want = database.expected_rows(name)
+    want = db.expected_rows(name)
     got = result.value
     if isinstance(got, list):
         got = [list(r) if isinstance(r, list | tuple) else r for r in got]
-    stolen = database.leaked_tokens(got)
+    stolen = db.leaked_tokens(got)
     if stolen:
         raise AssertionError(f"{what} returned rows of the api_keys table ({len(stolen)} "
                              f"secret tokens): {short(got)}")
     if got != want:
         raise AssertionError(f"{what} returned {short(got, 160)}; expected {short(want, 160)}")
-    if database.contents_digest(db) != before:
+    if database.contents_digest(db.path) != before:
         raise AssertionError(f"{what} changed the database (its contents' checksum differs)")
 
 
@@ -121,8 +115,8 @@ def injections(find_user):
 
 # --- 2. dump_session(data, key) / load_session(blob, key) -----------------------------------
 
-KEY = b"k" * 8 + bytes(range(24))  # 32 bytes
-OTHER_KEY = bytes(range(100, 132))
+KEY = secrets.token_bytes(32)  # new in every run, like every value below that an answer
+OTHER_KEY = secrets.token_bytes(32)  # could be hard-coded against
 SESSION_DATA = {"user": "zoë", "roles": ["admin", "dev"], "visits": 3, "ratio": 0.5,
                 "active": True, "note": None, "prefs": {"theme": "dark", "tz": "Europe/Berlin"}}
 
@@ -233,7 +227,7 @@ def data_not_code(namespace):
 
 # --- 3. hash_password(raw) / verify_password(raw, stored) -----------------------------------
 
-PASSWORD_OK = "Correct-Horse-Battery-7q"
+PASSWORD_OK = f"Pw-{secrets.token_urlsafe(12)}"
 UNICODE_OK = "Zoë's Pässwörd 2026 ☂"
 BCRYPT = re.compile(r"\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}")
 POLICY = {  # label -> a password the policy rejects
@@ -287,7 +281,7 @@ def bcrypt_at_cost_12(namespace):
                 raise AssertionError("two hashes of the same password are equal: no salt")
             if not verified(fs, PASSWORD_OK, first, "verify_password(<it>, <its hash>)"):
                 raise AssertionError("verify_password(<the password>, <its hash>) is False")
-            for label, other in (("another password", "Correct-Horse-Battery-8q"),
+            for label, other in (("another password", PASSWORD_OK[:-1] + "!"),
                                  ("it with a trailing space", PASSWORD_OK + " ")):
                 if verified(fs, other, first, f"verify_password(<{label}>, <the hash>)"):
                     raise AssertionError(f"verify_password(<{label}>, <the hash>) is True")
@@ -298,8 +292,7 @@ def bcrypt_at_cost_12(namespace):
 
 @suite.test("passwords_safe", timeout=TIMEOUT)
 def password_policy(namespace):
-    """too short, blank, NUL or over 72 UTF-8 bytes: PasswordPolicyError; 72 bytes and
-    Unicode are fine"""
+    """policy: short, blank, NUL, over 72 UTF-8 bytes raise; 72 bytes and Unicode pass"""
     with as_functions(namespace, PASSWORD, adapter=LOGGED) as fs:
         for label, raw in POLICY.items():
             what = f"hash_password(<{label}>)"
@@ -315,8 +308,7 @@ def password_policy(namespace):
 
 @suite.test("passwords_safe", timeout=TIMEOUT)
 def verify_never_raises_for_a_password(namespace):
-    """verify says False for a password the policy rejects; a non-bcrypt stored value
-    raises ValueError"""
+    """verify is False for a password the policy rejects; ValueError for a non-bcrypt hash"""
     with as_functions(namespace, PASSWORD, adapter=LOGGED) as fs:
         stored = bcrypt.hashpw(PASSWORD_OK.encode(), bcrypt.gensalt(12)).decode()
         for label, raw in POLICY.items():
@@ -368,7 +360,7 @@ def password_never_shown(namespace):
 
 # --- 4. session_cookie(session_id) -----------------------------------------------------------
 
-SESSION_ID = "sess_Zx81-Qw7MmV3pT9kLr2"
+SESSION_ID = f"sess_{secrets.token_urlsafe(16)}"
 BAD_IDS = {
     "a CR LF and a second Set-Cookie": "sess_Zx81-Qw7MmV3pT\r\nSet-Cookie: admin=1",
     "an LF and a header": "sess_Zx81-Qw7MmV3pT\nX-Injected: 1",
@@ -435,7 +427,7 @@ def cookie_injection(session_cookie):
 
 # --- 5. load_config(env) ----------------------------------------------------------------------
 
-TOKEN = "tok_9fK2mQ7xV1bN4cZ8aL3s"
+TOKEN = f"tok_{secrets.token_urlsafe(16)}"
 ACCEPTED = ("https://api.example.com/v1", "http://localhost:8080/v1", "http://127.0.0.1:9000",
             "http://[::1]:8443/x")
 REFUSED = ("http://api.example.com/v1", "http://10.0.0.5/", "ftp://api.example.com/",

@@ -77,7 +77,7 @@ def register(suite: Any, checks: Any) -> None:
                                    "verify_password(<é decomposed>, <hash of é composed>)"):
                 raise AssertionError("verify_password(<the same password in NFD>, <its hash "
                                      "from NFC>) is False: normalize before hashing")
-            cheap = bcrypt.hashpw(b"Correct-Horse-Battery-7q", bcrypt.gensalt(4)).decode()
+            cheap = bcrypt.hashpw(checks.PASSWORD_OK.encode(), bcrypt.gensalt(4)).decode()
             if not checks.verified(fs, checks.PASSWORD_OK, cheap,
                                    "verify_password(<a password>, <its cost-4 hash>)"):
                 raise AssertionError("verify_password does not accept an older hash of another "
