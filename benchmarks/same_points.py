@@ -112,9 +112,18 @@ def _ch06(base: Path) -> dict[str, Path]:
     return out
 
 
+def _ch07(base: Path) -> dict[str, Path]:
+    from tests.test_insecure_defaults_chapter import EXPECTED, submission
+
+    folder = base / "submitted"
+    return {golden: submission(golden, base, folder / golden / "07_insecure_defaults")
+            for golden in sorted(EXPECTED)}
+
+
 BUILDERS = {"01_vectorization": _ch01, "02_hallucinated_apis": _ch02,
             "03_silent_logic": _ch03, "04_simd": _ch04,
-            "05_rust_clones": _ch05, "06_go_errors": _ch06}
+            "05_rust_clones": _ch05, "06_go_errors": _ch06,
+            "07_insecure_defaults": _ch07}
 
 
 def compare(assignment: str, base: Path) -> list[str]:

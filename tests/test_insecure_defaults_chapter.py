@@ -56,9 +56,10 @@ HIDDEN_ONLY = {"blocklist": {"find_user_safe", "session_cookie_safe", "config_sa
                "dollar_regex": {"session_cookie_safe"}}
 
 
-def submission(golden: str, base_dir: Path) -> Path:
-    """The released assignment folder with the golden's cells: the notebook's path."""
-    folder = base_dir / golden
+def submission(golden: str, base_dir: Path, folder: Path | None = None) -> Path:
+    """The released assignment folder (at ``folder``, default ``base_dir/golden``) with the
+    golden's cells: the notebook's path."""
+    folder = folder or base_dir / golden
     shutil.copytree(RELEASE, folder)
     cells, base = conftest.golden_cells(GOLDEN_DIR, golden)
     model = nbformat.read(str(SOURCE / NOTEBOOK), as_version=4)

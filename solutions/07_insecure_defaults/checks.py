@@ -13,10 +13,12 @@ findings on your code are shown under the table, as information, not points.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from grader.attacks import database, leaks, pickles
 from grader.attacks.bandit import bandit_report
 from grader.attacks.constant_time import read_comparisons
 from grader.attacks.cookies import NotACookie, read_set_cookie
+from grader.snippets import CallFailed, CallResult
 from grader.snippets.expect import (
     as_function,
     as_functions,
@@ -55,6 +58,36 @@ def with_bandit(source: str, what: str, test: Any) -> Any:
         exc.report = report
         raise
     return report
+
+
+@contextlib.contextmanager
+def masking(*secrets_shown: str) -> Iterator[None]:
+    """Failure messages with every form of these secrets masked: feedback never repeats a
+    password or a token, even one a submission echoed in its own error."""
+    __tracebackhide__ = True
+    try:
+        yield
+    except AssertionError as exc:
+        text = str(exc)
+        for secret in secrets_shown:
+            text = leaks.mask(secret, text) if secret.strip() else text
+        if text == str(exc):
+            raise
+        masked = AssertionError(text)
+        masked.report = getattr(exc, "report", None)  # bandit's findings, shown under the table
+        raise masked from None
+
+
+def scrubbed(result: CallResult, secret: str) -> CallResult:
+    """``result`` with ``secret`` masked in what a failure message may quote (a returned
+    object's repr and str, an error's message), before any quoting cuts it short."""
+    value, error = result.value, result.error
+    if isinstance(value, dict) and "__object__" in value:
+        value = {**value, "repr": leaks.mask(secret, str(value.get("repr"))),
+                 "str": leaks.mask(secret, str(value.get("str")))}
+    if error is not None:
+        error = CallFailed(error.type_names, leaks.mask(secret, error.message))
+    return CallResult(value, error, result.seconds)
 
 
 # --- 1. find_user(conn, name) on a real database -------------------------------------------
@@ -273,7 +306,8 @@ def verified(fs: dict[str, Any], raw: str, stored: str, what: str) -> Any:
 @suite.test("passwords_safe", timeout=TIMEOUT)
 def bcrypt_at_cost_12(namespace):
     """a bcrypt hash at cost 12, salted each time; verify says True and False"""
-    with as_functions(namespace, PASSWORD, adapter=LOGGED) as fs:
+    with masking(PASSWORD_OK, *POLICY.values()), \
+            as_functions(namespace, PASSWORD, adapter=LOGGED) as fs:
         def attack() -> None:
             first = hashed(fs, PASSWORD_OK, "hash_password(<a good password>)")
             second = hashed(fs, PASSWORD_OK, "hash_password(<the same password again>)")
@@ -293,7 +327,8 @@ def bcrypt_at_cost_12(namespace):
 @suite.test("passwords_safe", timeout=TIMEOUT)
 def password_policy(namespace):
     """policy: short, blank, NUL, over 72 UTF-8 bytes raise; 72 bytes and Unicode pass"""
-    with as_functions(namespace, PASSWORD, adapter=LOGGED) as fs:
+    with masking(PASSWORD_OK, *POLICY.values()), \
+            as_functions(namespace, PASSWORD, adapter=LOGGED) as fs:
         for label, raw in POLICY.items():
             what = f"hash_password(<{label}>)"
             expect_error(call(fs["hash_password"], raw, what=what), ("PasswordPolicyError",),
@@ -309,7 +344,8 @@ def password_policy(namespace):
 @suite.test("passwords_safe", timeout=TIMEOUT)
 def verify_never_raises_for_a_password(namespace):
     """verify is False for a password the policy rejects; ValueError for a non-bcrypt hash"""
-    with as_functions(namespace, PASSWORD, adapter=LOGGED) as fs:
+    with masking(PASSWORD_OK, *POLICY.values()), \
+            as_functions(namespace, PASSWORD, adapter=LOGGED) as fs:
         stored = bcrypt.hashpw(PASSWORD_OK.encode(), bcrypt.gensalt(12)).decode()
         for label, raw in POLICY.items():
             if verified(fs, raw, stored, f"verify_password(<{label}>, <a hash>)"):
@@ -345,7 +381,8 @@ def password_never_shown(namespace):
     """the password appears nowhere: not in logs at DEBUG, output, errors or the struct"""
     secrets = {"a good password": "Tr0ub4dor&3-Horse-Staple", "a too-long one": "Lg" * 40,
                "a too-short one": "Sh0rt!x9", "a password with a NUL": "Nul\x00Leak-Password-5"}
-    with as_functions(namespace, PASSWORD, adapter=LOGGED) as fs:
+    with masking(PASSWORD_OK, *POLICY.values()), \
+            as_functions(namespace, PASSWORD, adapter=LOGGED) as fs:
         stored = bcrypt.hashpw(b"Something-Else-Entirely-1", bcrypt.gensalt(4)).decode()
         results = []
         for label, raw in secrets.items():
@@ -445,7 +482,7 @@ def configured(f: Any, env: dict[str, str], what: str) -> dict[str, Any]:
 @suite.test("config_safe", timeout=TIMEOUT)
 def config_accepts(load_config):
     """https anywhere, and http to loopback (localhost, 127.0.0.0/8, ::1), are accepted"""
-    with as_function(load_config, "load_config", adapter=LOGGED) as f:
+    with masking(TOKEN), as_function(load_config, "load_config", adapter=LOGGED) as f:
         def attack() -> None:
             for url in ACCEPTED:
                 what = f"load_config({{'API_URL': {url!r}, 'API_TOKEN': <a token>}})"
@@ -462,11 +499,11 @@ def config_accepts(load_config):
 @suite.test("config_safe", timeout=TIMEOUT)
 def config_refuses(load_config):
     """http:// to another host, other schemes and credentials in the URL: ConfigError"""
-    with as_function(load_config, "load_config", adapter=LOGGED) as f:
+    with masking(TOKEN), as_function(load_config, "load_config", adapter=LOGGED) as f:
         for url in REFUSED:
             what = f"load_config({{'API_URL': {url!r}, 'API_TOKEN': <a token>}})"
-            expect_error(call(f, {"API_URL": url, "API_TOKEN": TOKEN}, what=what),
-                         ("ConfigError",), what)
+            expect_error(scrubbed(call(f, {"API_URL": url, "API_TOKEN": TOKEN}, what=what),
+                                  TOKEN), ("ConfigError",), what)
 
 
 @suite.test("config_safe", timeout=TIMEOUT)
@@ -475,17 +512,18 @@ def config_missing(load_config):
     url = "https://api.example.com/v1"
     cases = (({"API_URL": url}, "API_TOKEN"), ({"API_TOKEN": TOKEN}, "API_URL"),
              ({"API_URL": url, "API_TOKEN": "   "}, "API_TOKEN"), ({}, "API_(URL|TOKEN)"))
-    with as_function(load_config, "load_config", adapter=LOGGED) as f:
+    with masking(TOKEN), as_function(load_config, "load_config", adapter=LOGGED) as f:
         for env, names in cases:
             shown = {k: ("<a token>" if v == TOKEN else v) for k, v in env.items()}
             what = f"load_config({shown})"
-            expect_error(call(f, env, what=what), ("ConfigError",), what, says=names)
+            expect_error(scrubbed(call(f, env, what=what), TOKEN), ("ConfigError",), what,
+                         says=names)
 
 
 @suite.test("config_safe", timeout=TIMEOUT)
 def config_never_shows_token(load_config):
     """the token appears nowhere: repr, str, error messages, logs or output"""
-    with as_function(load_config, "load_config", adapter=LOGGED) as f:
+    with masking(TOKEN), as_function(load_config, "load_config", adapter=LOGGED) as f:
         results = []
         for url in ("https://api.example.com/v1", *REFUSED[:2], ""):
             what = f"load_config(<API_URL={url!r} and a token>)"

@@ -62,7 +62,8 @@ def register(suite: Any, checks: Any) -> None:
     @suite.test("passwords_safe", timeout=timeout)
     def hidden_password_edges(namespace):
         """hidden: 72 bytes of 'ü' fits, 19 keys do not; NFC and NFD verify alike"""
-        with checks.as_functions(namespace, checks.PASSWORD, adapter=checks.LOGGED) as fs:
+        with checks.masking(checks.PASSWORD_OK), \
+                checks.as_functions(namespace, checks.PASSWORD, adapter=checks.LOGGED) as fs:
             checks.hashed(fs, "ü" * 36, "hash_password(<36 × 'ü': 72 UTF-8 bytes>)")
             for label, raw in (("19 × '🔑' (76 UTF-8 bytes)", "🔑" * 19),
                                ("11 characters", "Elevenchars"),
@@ -114,11 +115,12 @@ def register(suite: Any, checks: Any) -> None:
                    "http://[::ffff:10.0.0.1]/", "https://user@api.example.com/")
         accepted = ("http://127.8.9.10:8000/", "HTTPS://API.EXAMPLE.COM/v1",
                     "http://LOCALHOST:8080/", "https://10.0.0.5/")
-        with checks.as_function(load_config, "load_config", adapter=checks.LOGGED) as f:
+        with checks.masking(checks.TOKEN), \
+                checks.as_function(load_config, "load_config", adapter=checks.LOGGED) as f:
             for url in refused:
                 what = f"load_config({{'API_URL': {url!r}, 'API_TOKEN': <a token>}})"
-                checks.expect_error(checks.call(f, {"API_URL": url, "API_TOKEN": checks.TOKEN},
-                                                what=what), ("ConfigError",), what)
+                result = checks.call(f, {"API_URL": url, "API_TOKEN": checks.TOKEN}, what=what)
+                checks.expect_error(checks.scrubbed(result, checks.TOKEN), ("ConfigError",), what)
             for url in accepted:
                 what = f"load_config({{'API_URL': {url!r}, 'API_TOKEN': <a token>}})"
                 checks.configured(f, {"API_URL": url, "API_TOKEN": checks.TOKEN}, what)
