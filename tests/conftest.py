@@ -59,6 +59,35 @@ def golden_cells(folder: Path, golden: str) -> tuple[dict[str, str], str]:
     return dict(zip(parts[1::2], (p.rstrip() + "\n" for p in parts[2::2]), strict=True)), base
 
 
+def golden_notebook(release: Path, source: Path, notebook: str, golden_dir: Path, golden: str,
+                    folder: Path) -> Path:
+    """The released assignment folder ``release`` copied to ``folder``, with the solution
+    cells of the golden ``golden_dir/<golden>.py`` (`golden_cells`); the other solution
+    cells from the model in ``source`` (markers removed) when the golden's base is the
+    solution, else as released. The notebook's path."""
+    import re
+    import shutil
+
+    import nbformat
+
+    shutil.copytree(release, folder)
+    cells, base = golden_cells(golden_dir, golden)
+    model = nbformat.read(str(source / notebook), as_version=4)
+    model_cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in model.cells}
+    nb = nbformat.read(str(folder / notebook), as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("solution"):
+            continue
+        if meta["grade_id"] in cells:
+            cell.source = cells[meta["grade_id"]]
+        elif base == "solution":
+            cell.source = "\n".join(line for line in model_cells[meta["grade_id"]].splitlines()
+                                    if not re.match(r"\s*### (BEGIN|END) SOLUTION", line))
+    nbformat.write(nb, str(folder / notebook))
+    return folder / notebook
+
+
 @pytest.fixture(autouse=True)
 def _private_state(tmp_path, monkeypatch):
     """No test touches the developer's own progress file."""

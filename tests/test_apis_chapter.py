@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -66,31 +65,14 @@ def submission(golden: str, base_dir: Path, folder: Path | None = None) -> Path:
     """The released assignment folder (at ``folder``, default ``base_dir/golden``) with the
     golden's cells and js/users.mjs: the notebook's path."""
     folder = folder or base_dir / golden
-    shutil.copytree(RELEASE, folder)
-    cells, base = golden_cells(golden)
-    model = nbformat.read(str(SOURCE / NOTEBOOK), as_version=4)
-    model_cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in model.cells}
-    nb = nbformat.read(str(folder / NOTEBOOK), as_version=4)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if not meta.get("solution"):
-            continue
-        if meta["grade_id"] in cells:
-            cell.source = cells[meta["grade_id"]]
-        elif base == "solution":
-            cell.source = _without_markers(model_cells[meta["grade_id"]])
-    nbformat.write(nb, str(folder / NOTEBOOK))
+    notebook = conftest.golden_notebook(RELEASE, SOURCE, NOTEBOOK, GOLDEN_DIR, golden, folder)
+    _, base = golden_cells(golden)
     js = GOLDEN_DIR / f"{golden}.mjs"
     if js.is_file():
         shutil.copy(js, folder / "js" / "users.mjs")
     elif base == "solution":
         shutil.copy(SOURCE / "js" / "users.mjs", folder / "js" / "users.mjs")
-    return folder / NOTEBOOK
-
-
-def _without_markers(source: str) -> str:
-    return "\n".join(line for line in source.splitlines()
-                     if not re.match(r"\s*### (BEGIN|END) SOLUTION", line))
+    return notebook
 
 
 def test_every_golden_file_has_an_expectation():

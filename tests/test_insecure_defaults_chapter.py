@@ -10,11 +10,8 @@ whole ``grade`` door.
 
 from __future__ import annotations
 
-import re
-import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from grader.checking import load_checks
@@ -59,23 +56,8 @@ HIDDEN_ONLY = {"blocklist": {"find_user_safe", "session_cookie_safe", "config_sa
 def submission(golden: str, base_dir: Path, folder: Path | None = None) -> Path:
     """The released assignment folder (at ``folder``, default ``base_dir/golden``) with the
     golden's cells: the notebook's path."""
-    folder = folder or base_dir / golden
-    shutil.copytree(RELEASE, folder)
-    cells, base = conftest.golden_cells(GOLDEN_DIR, golden)
-    model = nbformat.read(str(SOURCE / NOTEBOOK), as_version=4)
-    model_cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in model.cells}
-    nb = nbformat.read(str(folder / NOTEBOOK), as_version=4)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if not meta.get("solution"):
-            continue
-        if meta["grade_id"] in cells:
-            cell.source = cells[meta["grade_id"]]
-        elif base == "solution":
-            cell.source = "\n".join(line for line in model_cells[meta["grade_id"]].splitlines()
-                                    if not re.match(r"\s*### (BEGIN|END) SOLUTION", line))
-    nbformat.write(nb, str(folder / NOTEBOOK))
-    return folder / NOTEBOOK
+    return conftest.golden_notebook(RELEASE, SOURCE, NOTEBOOK, GOLDEN_DIR, golden,
+                                    folder or base_dir / golden)
 
 
 def test_every_golden_file_has_an_expectation():
