@@ -101,7 +101,7 @@ def test_the_malicious_pickle_writes_only_its_marker(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pwned"]
 
 
-@pytest.mark.parametrize("protocol", [2, 4, 5])
+@pytest.mark.parametrize("protocol", [0, 2, 4, 5])
 def test_a_pickle_is_found_in_each_disguise(tmp_path, protocol):
     blob = pickles.malicious_pickle(tmp_path / "m", protocol)
     for form, disguised in pickles.disguises(blob).items():
@@ -115,6 +115,10 @@ def test_json_sessions_do_not_look_like_pickles():
     body = base64.urlsafe_b64encode(json.dumps({"user": "zoë", "n": 1}).encode()).rstrip(b"=")
     assert not pickles.carries_pickle(body + b"." + base64.urlsafe_b64encode(bytes(32)))
     assert not pickles.carries_pickle(b"")
+    # A MAC that starts like a pickle (PROTO 4) is still not one: pickletools cannot read
+    # it to a STOP on its last byte.
+    mac = b"\x80\x04" + bytes(range(30))
+    assert not pickles.carries_pickle(body + b"." + base64.urlsafe_b64encode(mac))
 
 
 # --- leaks ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import pickle
+import pickletools
 from pathlib import Path
 
 
@@ -43,14 +44,22 @@ def disguises(blob: bytes) -> dict[str, bytes]:
 
 
 def carries_pickle(blob: bytes) -> bool:
-    """True when ``blob``, or a base64 / hex piece of it (split at dots, colons, pipes),
-    starts like a pickle of protocol 2 or later: a session format that loads code."""
+    """True when ``blob``, or a base64 / hex piece of it (split at dots, colons, pipes), is a
+    whole pickle of any protocol: a session format that loads code. Whole means that
+    ``pickletools`` reads it opcode by opcode (running nothing) to a STOP on its last byte:
+    random bytes, such as a MAC that happens to start like a pickle, never do."""
     pieces = [blob, *(p for sep in b".:|" for p in blob.split(bytes([sep])))]
-    for piece in pieces:
-        for decoded in _decodings(piece.strip()):
-            if len(decoded) > 2 and decoded[0] == 0x80 and 2 <= decoded[1] <= 5:
-                return True
-    return False
+    return any(_is_pickle(decoded) for piece in pieces for decoded in _decodings(piece.strip()))
+
+
+def _is_pickle(data: bytes) -> bool:
+    if len(data) < 2:
+        return False
+    try:
+        ops = list(pickletools.genops(data))  # stops at the first STOP
+    except Exception:  # noqa: BLE001 - not a pickle: a bad opcode, a truncated argument
+        return False
+    return bool(ops) and ops[-1][0].name == "STOP" and ops[-1][2] == len(data) - 1
 
 
 def _decodings(piece: bytes) -> list[bytes]:
