@@ -52,7 +52,10 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 def _cmd_dev_check(args: argparse.Namespace) -> int:
     from grader.devcheck import dev_check
 
-    return dev_check(course_root(), lessons=not args.skip_lessons, only=args.only)
+    from grader.devcheck import KINDS
+
+    return dev_check(course_root(), lessons=not args.skip_lessons, only=args.only,
+                     kinds=tuple(args.kind or KINDS))
 
 
 def _cmd_autograde(args: argparse.Namespace) -> int:
@@ -99,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("dev-check", help="solutions score full, exercises zero, lessons run")
     p.add_argument("--skip-lessons", action="store_true", help="do not execute course/")
     p.add_argument("--only", help="one assignment name")
+    p.add_argument("--kind", action="append", choices=["solution", "exercise", "speed", "lesson"],
+                   help="only jobs of this kind (repeatable; default: all)")
     p.set_defaults(func=_cmd_dev_check)
     p = sub.add_parser("autograde", help="grade every submission: sandboxed, parallel, "
                        "resumable, into nbgrader's gradebook")

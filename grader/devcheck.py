@@ -75,7 +75,17 @@ def _speed_margin(root: Path, job: Job) -> str | None:
     return None
 
 
-def jobs(root: Path, lessons: bool = True, only: str | None = None) -> list[Job]:
+KINDS = ("solution", "exercise", "speed", "lesson")
+
+
+def jobs(root: Path, lessons: bool = True, only: str | None = None,
+         kinds: tuple[str, ...] = KINDS) -> list[Job]:
+    """The jobs of every assignment (or ``only`` one), of the given ``kinds``; ValueError for
+    a kind that is not one of `KINDS`."""
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown dev-check job kind {', '.join(unknown)}; known: "
+                         f"{', '.join(KINDS)}")
     out = []
     for a in iter_assignments(root, SOURCE_DIR):
         if only and a.name != only:
@@ -85,11 +95,12 @@ def jobs(root: Path, lessons: bool = True, only: str | None = None) -> list[Job]
         out += [Job("speed", a.name, a.folder / e.name) for e in a.exercises if e.speed]
         if lessons and a.lesson:
             out.append(Job("lesson", a.name, root / LESSON_DIR / a.lesson))
-    return out
+    return [job for job in out if job.kind in kinds]
 
 
-def dev_check(root: Path, lessons: bool = True, only: str | None = None, workers: int = 2) -> int:
-    todo = jobs(root, lessons, only)
+def dev_check(root: Path, lessons: bool = True, only: str | None = None, workers: int = 2,
+              kinds: tuple[str, ...] = KINDS) -> int:
+    todo = jobs(root, lessons, only, kinds)
     failures: list[str] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_run, root, job): job for job in todo}

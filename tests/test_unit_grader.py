@@ -163,3 +163,15 @@ def test_corrupt_progress_file_is_kept_aside(tmp_path):
     with pytest.warns(UserWarning, match="unreadable"):
         assert progress.load(state) == {}
     assert list(tmp_path.glob("p.corrupt-*.json"))
+
+
+def test_dev_check_jobs_by_kind():
+    from grader.devcheck import KINDS, jobs
+
+    every = jobs(ROOT)
+    assert {j.kind for j in every} == set(KINDS)
+    speed = jobs(ROOT, kinds=("speed",))
+    assert speed and all(j.kind == "speed" for j in speed)
+    assert speed == [j for j in every if j.kind == "speed"]
+    with pytest.raises(ValueError, match="unknown dev-check job kind"):
+        jobs(ROOT, kinds=("nope",))
