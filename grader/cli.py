@@ -50,9 +50,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _cmd_dev_check(args: argparse.Namespace) -> int:
-    from grader.devcheck import dev_check
-
-    from grader.devcheck import KINDS
+    from grader.devcheck import KINDS, dev_check
 
     return dev_check(course_root(), lessons=not args.skip_lessons, only=args.only,
                      kinds=tuple(args.kind or KINDS))
