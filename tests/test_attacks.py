@@ -92,13 +92,15 @@ def test_an_adapter_must_be_one_of_the_courses():
 # --- pickles ----------------------------------------------------------------------------------
 
 
-def test_the_malicious_pickle_writes_only_its_marker(tmp_path):
+def test_the_malicious_pickle_writes_only_its_marker_and_rings(tmp_path):
     marker = tmp_path / "pwned"
-    blob = pickles.malicious_pickle(marker, protocol=2)
-    assert not marker.exists()
-    pickle.loads(blob)  # noqa: S301 - the point of the test: loading runs the code
-    assert marker.read_text().startswith("this file was written")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pwned"]
+    with pickles.Alarm() as alarm, pickles.Alarm() as other:
+        blob = pickles.malicious_pickle(marker, protocol=2, alarm=alarm)
+        assert not marker.exists() and not alarm.rang()
+        pickle.loads(blob)  # noqa: S301 - the point of the test: loading runs the code
+        marker.unlink()  # what a loader hiding its tracks would do: the datagram stays
+        assert alarm.rang() and not other.rang()
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("protocol", [0, 2, 4, 5])
@@ -145,7 +147,7 @@ def test_the_logged_adapter_captures_logs_tracebacks_and_describes_objects():
                                       adapter="grader.attacks.adapters:logged") as f:
         result = f.call(secret)
         assert result.error is not None and result.error.message == "policy"
-        printed = f.output(limit=1 << 20)
+        printed = f.output(limit=None)
         assert "DEBUG app: got Sekret-Value-42" in printed
         assert "KeyError: 'Sekret-Value-42'" in printed  # the chained exception's text
     with PythonFunction.from_callable(_config, adapter="grader.attacks.adapters:logged") as f:
@@ -204,3 +206,17 @@ def test_bandit_reports_without_deciding():
     assert bandit_report("def f(:\n", "f").error
     assert bandit_report("", "f").error == "the source was not found"
     assert "no findings" in str(bandit_report("x = 1\n", "f"))
+
+
+def _leaks_then_floods(secret):
+    print(secret)
+    print("x" * (3 << 20))
+    return None
+
+
+def test_a_leak_followed_by_megabytes_of_noise_is_still_found():
+    secret = "Flooded-Secret-77"
+    with PythonFunction.from_callable(_leaks_then_floods) as f:
+        f("Flooded-Secret-77")
+        assert secret not in f.output()
+        assert leaks.find_leak(secret, [("the output", f.output(limit=None))])

@@ -44,6 +44,7 @@ EXPECTED: dict[str, set[str]] = {  # golden -> the cells it passes
     "signed_pickle": EVERY - {"sessions_safe"},
     "equals_mac": EVERY - {"sessions_safe"},
     "verify_after_load": EVERY - {"sessions_safe"},
+    "hides_tracks": EVERY - {"sessions_safe"},
     "leaky": EVERY - {"passwords_safe", "config_safe"},
     "like_query": EVERY - {"find_user_safe"},
     "dollar_regex": EVERY - {"session_cookie_safe"},

@@ -1,8 +1,9 @@
 """A pickle that runs code when it is loaded, and the forms it can arrive in.
 
-The code it runs only writes a marker file at a path the test chose, inside the test's
-temporary folder: the marker appearing is the proof that loading ran code, and it is
-checked by the test, not by the process that loaded the bytes.
+The code it runs writes a marker file at a path the test chose, inside the test's temporary
+folder, and sends one UDP datagram to the test's `Alarm` on 127.0.0.1: either is the proof
+that loading ran code, and both are checked by the test, not by the process that loaded the
+bytes. A loader that deletes files after the fact cannot take back a datagram.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import base64
 import pickle
 import pickletools
+import secrets
+import socket
 from pathlib import Path
 
 
@@ -23,10 +26,45 @@ class _RunsCode:
         return exec, (self.source,)
 
 
-def malicious_pickle(marker: Path, protocol: int = pickle.DEFAULT_PROTOCOL) -> bytes:
-    """Bytes that, given to ``pickle.loads``, create ``marker`` (and do nothing else)."""
+class Alarm:
+    """A UDP socket on 127.0.0.1 that a malicious pickle reports to: ``rang()`` says whether a
+    datagram with this alarm's nonce arrived (nothing waits: the loader's call is over)."""
+
+    def __init__(self) -> None:
+        self.nonce = secrets.token_hex(8)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.setblocking(False)
+        self.port = self._sock.getsockname()[1]
+
+    def rang(self) -> bool:
+        while True:
+            try:
+                data = self._sock.recv(256)
+            except BlockingIOError:
+                return False
+            if data == self.nonce.encode():
+                return True
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def __enter__(self) -> Alarm:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def malicious_pickle(marker: Path, protocol: int = pickle.DEFAULT_PROTOCOL,
+                     alarm: Alarm | None = None) -> bytes:
+    """Bytes that, given to ``pickle.loads``, create ``marker`` and ring ``alarm`` (and do
+    nothing else)."""
     source = (f"with open({str(marker)!r}, 'w') as marker: "
               f"marker.write('this file was written by pickle.loads')")
+    if alarm is not None:
+        source += (f"\nimport socket\nwith socket.socket(socket.AF_INET, socket.SOCK_DGRAM) "
+                   f"as s: s.sendto({alarm.nonce!r}.encode(), ('127.0.0.1', {alarm.port}))")
     return pickle.dumps(_RunsCode(source), protocol=protocol)
 
 
