@@ -104,9 +104,10 @@ def expect_rows(f: Any, db: database.Database, name: str) -> None:
     what = f"find_user(conn, {name!r})"
     result = call(f, str(db.path), name, what=what)
     if result.error is not None:
+        why = (" (the name reached the SQL parser as SQL: pass it as a parameter)"
+               if result.error.is_a("sqlite3.Error") else "")
         raise AssertionError(f"{what} raised {result.error.type_name}: "
-                             f"{result.error.message[:160]} (the name reached the SQL parser "
-                             f"as SQL: pass it as a parameter)")
+                             f"{result.error.message[:160]}{why}")
     want = db.expected_rows(name)
     got = result.value
     if isinstance(got, list):
