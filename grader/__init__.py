@@ -2,7 +2,7 @@
 
 Learner-facing entry points live here so a notebook needs one import::
 
-    from grader import check, hint
+    from grader import check, hint, progress_panel
     check("normalize")
 
 Everything else (building, grading, speed and SIMD measurement) is in submodules,
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["check", "hint", "assert_checks"]
+__all__ = ["check", "hint", "assert_checks", "progress_panel"]
 
 
 def check(exercise: str, obj: Any = None, /, *, speed: bool = True) -> Any:
@@ -31,6 +31,14 @@ def hint(exercise: str, /) -> Any:
     return _hint(exercise)
 
 
+def progress_panel() -> Any:
+    """The workbook's progress: chapters, exercises, points within reach; redrawn whenever
+    check() runs in this kernel (see grader.panel)."""
+    from grader.panel import progress_panel as _panel
+
+    return _panel()
+
+
 def assert_checks(grade_id: str, obj: Any, /) -> None:
     """Used by grade cells: raise AssertionError unless every public test of ``grade_id`` passes."""
     from grader.checking import assert_checks as _assert_checks
@@ -43,3 +51,17 @@ def _caller_namespace() -> dict[str, Any]:
 
     # Two frames up: the learner's cell that called grader.check().
     return sys._getframe(2).f_globals
+
+
+def _install_tracebacks() -> None:
+    # In a kernel, tracebacks show the learner's call without grader frames (see
+    # grader.tracebacks); outside IPython this costs one dict lookup.
+    import sys
+
+    if "IPython" in sys.modules:
+        from grader.tracebacks import install
+
+        install()
+
+
+_install_tracebacks()

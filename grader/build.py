@@ -11,6 +11,7 @@ compare, then scan, so a stale tree is reported as stale before its leaks are li
 from __future__ import annotations
 
 import filecmp
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from grader import leaks, sources
 from grader.metadata import Assignment, iter_assignments
 from grader.nbgrader_api import checked, make_api
 from grader.notebooks import grade_cells
-from grader.paths import RELEASE_DIR, SOURCE_DIR
+from grader.paths import METADATA_NAME, RELEASE_DIR, SOURCE_DIR
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def check_build(root: Path) -> list[Problem]:
     with tempfile.TemporaryDirectory(prefix="grader-check-") as tmp:
         for assignment in sources:
             problems += _points_agree(assignment)
+            problems += _hint_markdown(assignment)
             fresh = generate(root, assignment.name, Path(tmp))
             problems += _compare_trees(fresh, root / RELEASE_DIR / assignment.name, root)
     expected = {a.name for a in sources}
@@ -103,6 +105,20 @@ def _points_agree(assignment: Assignment) -> list[Problem]:
                          f"{declared[g]:g} in assignment.toml")
                  for g in declared if g in actual and actual[g] != declared[g]]
     return problems
+
+
+# Hints render as Markdown: `2**62, 2**62` outside a code span turns bold and reads as
+# "262, 262"; `__init__` turns into a bold "init".
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_MARKDOWN_TRAPS = re.compile(r"\w\*\*\w|(?<![\w`])__\w+__")
+
+
+def _hint_markdown(assignment: Assignment) -> list[Problem]:
+    where = str(assignment.folder / METADATA_NAME)
+    return [Problem(where, f"hint {i} of {ex.name!r} has {match.group()!r} outside a code "
+                    "span, which Markdown renders as bold: put code in backticks")
+            for ex in assignment.exercises for i, text in enumerate(ex.hints, 1)
+            for match in [_MARKDOWN_TRAPS.search(_CODE_SPAN.sub("", text))] if match]
 
 
 def _compare_trees(fresh: Path, committed: Path, root: Path) -> list[Problem]:

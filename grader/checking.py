@@ -101,8 +101,11 @@ def check(exercise: str, obj: Any = None, *, speed: bool = True,
                 and g not in mutation.get("grade_ids", [])]
     if untested:
         notes.append(f"Graded by hidden tests only: {', '.join(untested)}.")
-    report = CheckReport(ex.name, ex.title, results, dict(ex.points), notes)
-    progress.record_check(ex.name, report.passed, len(results))
+    report = CheckReport(ex.name, ex.title, results, dict(ex.points), notes, frozenset(timed))
+    progress.record_check(ex.name, report.passed, len(results),
+                          points_ready=report.points_ready)
+    if "grader.panel" in sys.modules:  # a progress panel is on screen in this kernel
+        sys.modules["grader.panel"].refresh_all()
     return report
 
 
@@ -121,20 +124,11 @@ def _not_defined(suite: TestSuite, grade_id: str) -> list[TestResult]:
 
 
 def hint(exercise: str) -> Any:
-    """Show the next hint of ``exercise`` (the last one again once all were shown)."""
+    """The hints of ``exercise``, revealed one at a time (grader/hints.py)."""
+    from grader.hints import hint_panel
+
     _, ex = find_exercise(exercise, _root())
-    if not ex.hints:
-        return _markdown(f"**{ex.title}** has no hints. Re-read the lesson's matching section.")
-    index = progress.next_hint_index(ex.name, len(ex.hints))
-    return _markdown(f"**Hint {index + 1} of {len(ex.hints)} — {ex.title}**\n\n{ex.hints[index]}")
-
-
-def _markdown(text: str) -> Any:
-    try:
-        from IPython.display import Markdown
-    except ImportError:  # plain Python: print-friendly string
-        return text
-    return Markdown(text)
+    return hint_panel(ex)
 
 
 def _assignment_for_grade_id(grade_id: str) -> Assignment:

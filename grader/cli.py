@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {build,list,grade,dev-check,autograde}``.
+"""Command line: ``python -m grader {build,list,grade,dev-check,autograde,lab}``.
 
 Each subcommand is a small function returning an exit code: 0 success, 1 the check found
 problems, 2 the command was used wrongly (argparse) or its input was unusable.
@@ -81,6 +81,12 @@ def _cmd_autograde(args: argparse.Namespace) -> int:
     return 1 if any(r.status == "not graded" for r in outcome.rows) else 0
 
 
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from grader.lab import start_lab
+
+    start_lab(course_root(), "instructor" if args.instructor else "learner", args.jupyter_args)
+
+
 def main(argv: list[str] | None = None) -> int:
     # nbgrader's gradebook trips SQLAlchemy session warnings that say nothing to a user.
     warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -121,7 +127,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db-url", help="gradebook URL (default: the course's db_url)")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.set_defaults(func=_cmd_autograde)
-    args = parser.parse_args(argv)
+    p = sub.add_parser("lab", allow_abbrev=False,
+                       usage="python -m grader lab [--instructor] [jupyter lab arguments]",
+                       help="JupyterLab on the workbook (learner mode; --instructor for "
+                       "nbgrader's tools); other arguments go to `jupyter lab`",
+                       description="Open the workbook in JupyterLab at the first lesson. "
+                       "Other arguments go to `jupyter lab`, e.g. --no-browser --port=8899.")
+    p.add_argument("--instructor", action="store_true",
+                   help="with nbgrader's Formgrader, Create Assignment and Assignment List")
+    p.set_defaults(func=_cmd_lab)
+    # `lab` hands the arguments it does not know to `jupyter lab` (LAB_OPTS in the Makefile).
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_args = extra
     try:
         return args.func(args)
     except FileNotFoundError as exc:

@@ -236,23 +236,46 @@ def iter_assignments(root: Path, kind: str = SOURCE_DIR) -> Iterator[Assignment]
         yield load_assignment(folder)
 
 
+class UnknownExercise(KeyError):
+    """``check()``/``hint()`` got a name no assignment declares; the message lists the
+    current assignment's exercises (all of them outside an assignment folder)."""
+
+    def __str__(self) -> str:  # KeyError's own str() would wrap the message in quotes
+        return str(self.args[0]) if self.args else "unknown exercise"
+
+
 def find_exercise(
     name: str, root: Path | None, cwd: Path | None = None
 ) -> tuple[Assignment, Exercise]:
     """Locate exercise ``name``: the current folder first, then the course's exercises/ and
-    solutions/. Raise KeyError listing what exists when nothing matches."""
+    solutions/. Raise UnknownExercise (a KeyError) naming what exists when nothing matches."""
     here = (cwd or Path.cwd()).resolve()
     candidates: list[Path] = [here] if (here / METADATA_NAME).is_file() else []
     for kind in (RELEASE_DIR, SOURCE_DIR):
         if root is not None and (root / kind).is_dir():
             candidates += sorted(p for p in (root / kind).iterdir()
                                  if (p / METADATA_NAME).is_file())
-    seen: list[str] = []
+    seen: dict[str, list[str]] = {}
     for folder in candidates:
         assignment = load_assignment(folder)
         for exercise in assignment.exercises:
             if exercise.name == name:
                 return assignment, exercise
-            seen.append(exercise.name)
-    known = ", ".join(dict.fromkeys(seen)) or "none found"
-    raise KeyError(f"no exercise named {name!r}; known exercises: {known}")
+        seen.setdefault(assignment.name, [e.name for e in assignment.exercises])
+    raise UnknownExercise(_unknown_message(name, seen, here if candidates[:1] == [here] else None))
+
+
+def _unknown_message(name: str, seen: dict[str, list[str]], here: Path | None) -> str:
+    import difflib
+
+    every = [n for names in seen.values() for n in names]
+    close = difflib.get_close_matches(str(name), every, n=1)
+    guess = f"; did you mean {close[0]!r}?" if close else "."
+    if here is not None:
+        mine = seen.get(here.name) or next(iter(seen.values()), [])
+        return (f"no exercise named {name!r} in this assignment{guess} Its exercises: "
+                f"{', '.join(mine)}")
+    if not seen:
+        return f"no exercise named {name!r}: no assignments were found"
+    listed = "; ".join(f"{a}: {', '.join(names)}" for a, names in seen.items())
+    return f"no exercise named {name!r}{guess} Exercises by assignment: {listed}"

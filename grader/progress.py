@@ -43,12 +43,25 @@ def save(data: dict[str, Any], path: Path | None = None) -> None:
     os.replace(tmp, path)
 
 
-def record_check(exercise: str, passed: int, total: int, path: Path | None = None) -> None:
+def record_check(exercise: str, passed: int, total: int, path: Path | None = None, *,
+                 points_ready: float | None = None) -> None:
+    """Record a check() of ``exercise``: public tests passed of ``total``, and the points of
+    the grade cells whose public tests all pass (the progress panel adds them up)."""
     data = load(path)
     entry = data.setdefault(exercise, {})
     entry.update(passed=passed, total=total, done=passed == total and total > 0,
                  last_check=datetime.now(UTC).isoformat(timespec="seconds"))
+    if points_ready is not None:
+        entry["points_ready"] = points_ready
     save(data, path)
+
+
+def hints_shown(exercise: str, path: Path | None = None) -> int:
+    """How many hints of ``exercise`` the learner has revealed."""
+    try:
+        return max(0, int(load(path).get(exercise, {}).get("hints_shown", 0)))
+    except (TypeError, ValueError):
+        return 0
 
 
 def next_hint_index(exercise: str, n_hints: int, path: Path | None = None) -> int:

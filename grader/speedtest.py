@@ -28,6 +28,9 @@ a smaller margin with its measurements beside it.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from grader.metadata import Assignment, Exercise, MetadataError, find_exercise
 from grader.paths import SOURCE_DIR, find_course_root, package_course_root
 
 SPEED_FILE = "speed.py"
+FIRST_CALL_LIMIT = 20.0  # seconds for assert_speed's one quick call in the kernel
 # Set by the grading engine (grader/classgrade/job.py) in the learner's sandboxed process, so
 # the kernel skips its own untrusted, duplicate measurement. Kept here, not in nbgrader_ext:
 # importing that module imports nbformat, whose jsonschema import alone costs seconds.
@@ -129,24 +133,37 @@ def _root() -> Path | None:
 
 
 class SpeedFailure(AssertionError):
-    """A failed speed test; ``report`` keeps the measurement for the chart."""
+    """A failed speed test; ``report`` keeps the view (chart and table) when something was
+    timed, for check()'s table (grader/testing.py reads it), else None."""
 
     def __init__(self, message: str, report: Any) -> None:
         super().__init__(message)
         self.report = report
 
 
-def assert_speed(exercise: str, func: Any) -> Any:
-    """Grade-cell helper: measure ``func`` out of process; raise SpeedFailure unless it
-    passes. Returns a displayable view of the report (table and chart)."""
+def assert_speed(exercise: str, func: Any, *, show: bool | None = None) -> Any:
+    """Grade-cell helper: measure ``func`` out of process; raise SpeedFailure (one readable
+    line) unless it passes.
+
+    ``show``: display the verdict line, chart and table here (default: when called straight
+    from a notebook cell, as the grade cell does; not inside check(), whose table shows the
+    returned view). Returns the view, or None when it was displayed here already, so a
+    bare call at the end of a cell does not show it twice.
+    """
     __tracebackhide__ = True
     import os
+    import sys
 
     from grader.speedview import SpeedView
 
     if os.environ.get(TRUSTED_ENV):
+        # nbgrader autograde: the grading controller measures this cell in its own sandbox
+        # and replaces the cell's outputs with its verdict (grader/classgrade/speedcheck.py);
+        # a measurement here would be untrusted and only double the grading time.
         print("speed is measured by the grader outside this kernel")
         return None
+    if show is None:
+        show = sys._getframe(1).f_globals.get("__name__") == "__main__"
     assignment, ex = find_exercise(exercise, _root())
     setup = setup_for(assignment, ex, _root())
     if setup.spec.reuse and not getattr(func, "stateless", False):
@@ -155,9 +172,56 @@ def assert_speed(exercise: str, func: Any) -> Any:
         try:  # the kernel as the grader will see it: its own source, compiled alone
             func = KernelCandidate.from_function(func, ex.name)
         except KernelSourceError as exc:
-            raise SpeedFailure(f"failed: {exc}", None) from None
-    report = run_speed(setup, func)
-    view = SpeedView(ex.name, report)
+            raise SpeedFailure(f"{setup.grade_id}: {exc}", None) from None
+    report = _first_call(setup, func) or run_speed(setup, func)
+    view = SpeedView(ex.name, report, setup.grade_id)
+    if show and (report.passed or view.measured):
+        _display(view)
     if not report.passed:
-        raise SpeedFailure(report.reason, view)
-    return view
+        raise SpeedFailure(view.message(), view if view.measured else None)
+    return None if show else view
+
+
+def _display(view: Any) -> None:
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python without IPython: the text form
+        print(view)
+        return
+    display(view)
+
+
+def _first_call(setup: SpeedSetup, func: Any) -> Any:
+    """A failed SpeedReport when ``func`` raises on one input of the test's size, else None.
+
+    Kernel-side feedback only (grading never comes here, see TRUSTED_ENV): a stub that
+    raises NotImplementedError is told so at once, instead of after three worker processes
+    have started and loaded. The call is what check()'s public tests do in this kernel
+    anyway, and the report says what the measurement's first (warm-up) call would have
+    said. Candidates that are not plain functions (a Rust crate, a kernel compiled alone)
+    are left to the measurement."""
+    import numpy as np
+
+    from grader.speed import Candidate, SpeedReport
+    from grader.testing import TestTimeout, time_limit
+
+    if isinstance(func, Candidate) or not callable(func):
+        return None
+    args = setup.inputs.load_here()(np.random.default_rng(), setup.spec.size)
+    # Inside check() a time limit is running already (an interval timer; a second one would
+    # cancel it). Straight from a grade cell, an endless loop must not hang the kernel here:
+    # past FIRST_CALL_LIMIT the measurement, with its own limits, decides.
+    outer = (threading.current_thread() is threading.main_thread()
+             and signal.getitimer(signal.ITIMER_REAL)[0] > 0)
+    try:
+        with contextlib.nullcontext() if outer else time_limit(FIRST_CALL_LIMIT):
+            func(*args)
+    except TestTimeout:
+        if outer:  # check()'s time limit: not the function's answer
+            raise
+        return None
+    except Exception as exc:  # learner code can raise anything
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return SpeedReport(passed=False, reason=f"failed: raised {text} on warm-up call 1",
+                           threshold=setup.spec.threshold)
+    return None

@@ -30,6 +30,7 @@ import numpy as np
 
 DEFAULT_TIMEOUT = 20.0
 _REASON_LIMIT = 300
+_MESSAGE_LIMIT = 4000
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class PublicTest:
 
 @dataclass(frozen=True)
 class TestResult:
+    __test__ = False  # not a pytest test class
+
     grade_id: str
     name: str
     doc: str
@@ -50,6 +53,7 @@ class TestResult:
     reason: str
     seconds: float
     detail: Any = None  # something displayable (a speed chart), shown under the table
+    message: str = ""  # the whole failure message; ``reason`` is its first 300 characters
 
 
 class TestTimeout(Exception):
@@ -111,11 +115,13 @@ def run_one(test: PublicTest, obj: Any, timeout: float) -> TestResult:
 
 def _result(test: PublicTest, passed: bool, reason: str, start: float,
             detail: Any = None) -> TestResult:
-    reason = " ".join(reason.split())
-    if len(reason) > _REASON_LIMIT:
-        reason = reason[: _REASON_LIMIT - 1] + "…"
+    message = " ".join(reason.split())
+    reason = message if len(message) <= _REASON_LIMIT else message[: _REASON_LIMIT - 1] + "…"
+    if len(message) > _MESSAGE_LIMIT:
+        message = message[: _MESSAGE_LIMIT - 1] + "…"
     elapsed = time.perf_counter() - start
-    return TestResult(test.grade_id, test.name, test.doc, passed, reason, elapsed, detail)
+    return TestResult(test.grade_id, test.name, test.doc, passed, reason, elapsed, detail,
+                      message)
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages the grader's sandbox needs (grader/sandbox).
+# Install the Debian packages the grader's sandbox needs (grader/sandbox), and the browser
+# the test suite drives JupyterLab with (tests/browser).
 #
 # Idempotent: a package that dpkg already reports as installed is skipped, so
 # re-running costs one dpkg query per package and never touches the network.
@@ -15,9 +16,15 @@ set -euo pipefail
 # gcc, libc6-dev: the C compiler and headers the grader builds its allocation counter with
 # (grader/native/alloc_shim.c); rustc links crates with `cc` too.
 SANDBOX_DEB_PACKAGES=(bubblewrap util-linux gcc libc6-dev)
+# chromium: the browser tests/browser drives through Playwright (PyPI's playwright cannot
+# download its own browsers offline; Debian's runs as /usr/bin/chromium).
+# fonts-liberation: chromium's recommended fonts (Arial/Helvetica metrics), so JupyterLab's
+# text renders in the tests' screenshots; --no-install-recommends would leave it out.
+BROWSER_DEB_PACKAGES=(chromium fonts-liberation)
+DEB_PACKAGES=("${SANDBOX_DEB_PACKAGES[@]}" "${BROWSER_DEB_PACKAGES[@]}")
 
 _missing_debs=()
-for _pkg in "${SANDBOX_DEB_PACKAGES[@]}"; do
+for _pkg in "${DEB_PACKAGES[@]}"; do
     # "install ok installed" is dpkg's status for a fully configured package;
     # anything else (absent, half-configured, removed-with-config) needs apt.
     if [ "$(dpkg-query -W -f='${Status}' "$_pkg" 2>/dev/null || true)" != "install ok installed" ]
@@ -27,7 +34,7 @@ for _pkg in "${SANDBOX_DEB_PACKAGES[@]}"; do
 done
 
 if [ "${#_missing_debs[@]}" -eq 0 ]; then
-    echo "install-system-deps: all present (${SANDBOX_DEB_PACKAGES[*]})"
+    echo "install-system-deps: all present (${DEB_PACKAGES[*]})"
 elif [ "$(id -u)" -eq 0 ]; then
     echo "install-system-deps: installing ${_missing_debs[*]}"
     # Non-interactive: no debconf prompts, no recommends (keeps CI images small),
@@ -38,5 +45,6 @@ elif [ "$(id -u)" -eq 0 ]; then
 else
     echo "install-system-deps: missing ${_missing_debs[*]}; not root, so not installing." >&2
     echo "install-system-deps: ask an admin for: apt-get install ${_missing_debs[*]}" >&2
-    echo "install-system-deps: the sandbox falls back to rlimits-only meanwhile." >&2
+    echo "install-system-deps: the sandbox falls back to rlimits-only meanwhile," >&2
+    echo "install-system-deps: and the browser tests skip (outside CI) without chromium." >&2
 fi

@@ -145,8 +145,8 @@ def test_check_reports_table_records_progress_and_hints(tmp_path, monkeypatch):
     saved = json.loads(state.read_text())["normalize"]
     assert saved["passed"] == report.passed and saved["done"] is False
     first, second = hint("normalize"), hint("normalize")
-    assert "Hint 1 of 4" in first.data and "Hint 2 of 4" in second.data
-    with pytest.raises(KeyError, match="known exercises: normalize"):
+    assert "Hint 1 of 4" in str(first) and "Hint 2 of 4" in str(second)
+    with pytest.raises(KeyError, match="did you mean 'normalize'"):
         check("normalise", print)
     with pytest.raises(TypeError, match="exercise name as a string"):
         check(print)

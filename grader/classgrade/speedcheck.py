@@ -145,7 +145,7 @@ def _speed_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],
     setup = setup_for(assignment, exercise, None)
     candidate = candidate_for(assignment, exercise, notebook.parent, notebook)
     report = run_speed(setup, candidate, progress=False)
-    view = SpeedView(exercise.name, report)
+    view = SpeedView(exercise.name, report, settings.get("grade_id"))
     shown = {"output_type": "display_data", "metadata": {},
              "data": {"text/plain": str(view), "text/html": view._repr_html_()}}
     return [shown] if report.passed else [shown, error_output("SpeedFailure", report.reason)]

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.speed import batching, check, verdict
+from grader.speed import batching, check, progressbar, verdict
 from grader.speed.batching import BatchShape
 from grader.speed.candidates import Candidate, as_candidate
 from grader.speed.machine import machine_note
@@ -108,12 +108,11 @@ class _Measurement:
     # ---- driving ----------------------------------------------------------------------
 
     def run(self) -> SpeedReport:
-        from tqdm.auto import tqdm
-
         spec = self.spec
         per_round = len(self.roles)
         total = per_round * (spec.warmup + spec.reps * spec.best_of)
-        self.bar = tqdm(total=total, desc="speed test", unit="batch", disable=not self.progress)
+        self.bar = progressbar.open_bar(total, f"timing {self.roles['candidate'].name}",
+                                        self.progress)
         try:
             self._start()
             self._warm_up()
@@ -142,7 +141,7 @@ class _Measurement:
             self.report.passed = False
             self.report.reason = text
         finally:
-            self.bar.close()
+            self.bar.close()  # gone, however the measurement ended (progressbar.py)
             for contestant in self.contestants.values():
                 contestant.close()
             self.report.seconds = time.monotonic() - self.started

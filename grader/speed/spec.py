@@ -146,9 +146,21 @@ class MemoryReport:
     ratio: float
 
     def __str__(self) -> str:
-        rss = "n/a" if self.rss_bytes is None else f"{self.rss_bytes / 1e6:.1f} MB"
-        return (f"peak extra {self.ratio:.2f}x input ({self.input_bytes / 1e6:.1f} MB in; "
-                f"tracemalloc {self.tracemalloc_bytes / 1e6:.1f} MB, RSS {rss})")
+        return (f"peak extra {self.ratio:.2f}x the input ({megabytes(self.input_bytes)} in; "
+                f"tracemalloc {megabytes(self.tracemalloc_bytes)}, "
+                f"peak RSS growth {megabytes(self.rss_bytes)})")
+
+
+def megabytes(count: int | None) -> str:
+    """Bytes for people: None reads "not measured", and an amount that would print as
+    0.0 MB reads "< 0.1 MB". A peak RSS that did not grow (the call reused pages the worker
+    already held) is a small number, not a measurement of nothing, and a reader seeing
+    "0.0 MB" beside tracemalloc's megabytes would take it for a broken gauge."""
+    if count is None:
+        return "not measured"
+    if count < 100_000:
+        return "< 0.1 MB"
+    return f"{count / 1e6:.1f} MB"
 
 
 @dataclass

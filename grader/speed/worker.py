@@ -34,7 +34,8 @@ _OK = b'{"ok": true}'
 
 
 def _describe(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}"
+    # `raise NotImplementedError()` has no message: "NotImplementedError", not "...: ".
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return text if len(text) <= 500 else text[:497] + "..."
 
 
