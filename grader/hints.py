@@ -77,7 +77,7 @@ def hint_panel(ex: Exercise) -> Any:
         for i in range(shown):
             display(Markdown(_header(ex, i)))
     button = w.Button(description=_button_label(shown, total), disabled=shown >= total,
-                      layout=w.Layout(width="auto"))
+                      layout=w.Layout(width="fit-content"))
 
     def reveal(_: Any) -> None:
         index = progress.next_hint_index(ex.name, total)

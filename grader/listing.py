@@ -1,36 +1,34 @@
-"""``python -m grader list``: the workbook at a glance, like ``rustlings list``."""
+"""``python -m grader list``: the workbook at a glance, like ``rustlings list``.
+
+The same figures as the notebook's progress panel (grader/panel.py, from the progress file
+``check()`` writes), as an aligned table for a terminal.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from grader import progress
-from grader.metadata import iter_assignments
-from grader.paths import RELEASE_DIR, SOURCE_DIR, state_file
-
-
-def status_of(entry: dict) -> str:
-    if not entry or "total" not in entry:
-        return "not started"
-    return "done" if entry.get("done") else "in progress"
+from grader.panel import course_assignments, rows
+from grader.paths import state_file
 
 
 def render_list(root: Path) -> str:
-    kind = RELEASE_DIR if (root / RELEASE_DIR).is_dir() else SOURCE_DIR
-    saved = progress.load(state_file(root))
-    rows = [("assignment", "exercise", "status", "public tests", "hints used", "points")]
-    done = total = 0
-    for assignment in iter_assignments(root, kind):
-        for ex in assignment.exercises:
-            entry = saved.get(ex.name, {})
-            status = status_of(entry)
-            tests = f"{entry['passed']}/{entry['total']}" if "total" in entry else "-"
-            hints = f"{entry.get('hints_shown', 0)}/{len(ex.hints)}"
-            rows.append((assignment.name, ex.name, status, tests, hints, f"{ex.max_points:g}"))
-            total += 1
-            done += status == "done"
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append(f"\nProgress: {done}/{total} exercises done (public tests all pass).")
-    return "\n".join(lines)
+    table = rows(course_assignments(root), progress.load(state_file(root)))
+    lines = [("assignment", "exercise", "last check()", "public tests", "hints used",
+              "points within reach")]
+    for r in table:
+        if r.exercise:
+            lines.append((r.chapter, r.exercise, r.state, r.tests or "-", r.hints or "-",
+                          f"{r.ready:g}/{r.points:g}"))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    text = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+            for line in lines]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    exercises = [r for r in table if r.exercise]
+    done = sum(r.state == "pass" for r in exercises)
+    ready = sum(r.ready for r in exercises)
+    total = sum(r.points for r in exercises)
+    text.append(f"\nProgress: {done}/{len(exercises)} exercises pass their public tests; "
+                f"{ready:g}/{total:g} points within reach (hidden tests run at grading).")
+    return "\n".join(text)

@@ -23,7 +23,7 @@ from grader.metadata import Assignment, MetadataError, iter_assignments
 from grader.paths import RELEASE_DIR, SOURCE_DIR, find_course_root, package_course_root
 from grader.report import FAIL, PASS, badge
 
-GREY = "#6e7781"
+GREY, BLUE = "#6e7781", "#0969da"
 _LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
@@ -32,7 +32,7 @@ class Row:
     chapter: str
     exercise: str  # "" on a chapter's row
     title: str
-    state: str  # "pass", "FAIL" or "not checked"
+    state: str  # "pass", "FAIL", "not checked"; a chapter's can also be "in progress"
     tests: str  # "5/7" or ""
     ready: float
     points: float
@@ -71,8 +71,9 @@ def rows(assignments: list[Assignment], state: dict[str, Any]) -> list[Row]:
                 float(entry.get("points_ready", 0) or 0) if checked else 0.0,
                 ex.max_points, f"{shown} of {len(ex.hints)}" if ex.hints else ""))
         states = {r.state for r in mine}
-        chapter_state = ("pass" if states == {"pass"} else
-                         "not checked" if states == {"not checked"} else "FAIL")
+        chapter_state = ("FAIL" if "FAIL" in states else
+                         "pass" if states == {"pass"} else
+                         "not checked" if states == {"not checked"} else "in progress")
         out.append(Row(assignment.name, "", assignment.title, chapter_state, "",
                        sum(r.ready for r in mine), sum(r.points for r in mine), ""))
         out += mine
@@ -80,7 +81,7 @@ def rows(assignments: list[Assignment], state: dict[str, Any]) -> list[Row]:
 
 
 def _state_badge(state: str) -> str:
-    return badge(state, {"pass": PASS, "FAIL": FAIL}.get(state, GREY))
+    return badge(state, {"pass": PASS, "FAIL": FAIL, "in progress": BLUE}.get(state, GREY))
 
 
 def table_html(table: list[Row]) -> str:

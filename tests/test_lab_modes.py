@@ -31,8 +31,6 @@ from grader.lab import config
 from grader.lab.quiet import QuietFilter
 from tests.conftest import ROOT
 
-# One xdist worker for the whole module, so each mode's server starts once (--dist=loadgroup).
-pytestmark = pytest.mark.xdist_group("lab_modes")
 COURSE_ID = "ai-to-production"
 ASSIGNMENTS = sorted(p.parent.name for p in (ROOT / "solutions").glob("*/assignment.toml"))
 # Lines a learner must never see in the lab's terminal: Jupyter's level letters ([E ...],

@@ -99,6 +99,9 @@ def test_progress_panel_adds_up_the_workbook(state):
     assert mine.state == "FAIL" and mine.tests.endswith(f"/{total}")
     assert chapter.state == "FAIL" and chapter.points == sum(
         r.points for r in after if r.chapter == "01_vectorization" and r.exercise)
+    done = {"normalize": {"passed": 3, "total": 3, "done": True, "points_ready": 8}}
+    partly = rows(course_assignments(ROOT), done)
+    assert next(r for r in partly if r.chapter == "01_vectorization").state == "in progress"
     table = ProgressTable(after)
     assert "points within reach" in table._repr_html_() and "normalize" in str(table)
 
@@ -151,3 +154,13 @@ def test_kernel_tracebacks_show_the_call_not_the_grader(tmp_path):
         assert "grader/checking.py" not in shown and "grader/__init__.py" not in shown
         assert "During handling" not in shown
     assert errors[4].ename == "SyntaxError"
+
+
+def test_grader_list_shows_the_panels_figures(state):
+    from grader.listing import render_list
+
+    check("normalize", lambda s: 1.0, speed=False)
+    text = render_list(ROOT)
+    line = next(x for x in text.splitlines() if x.startswith("01_vectorization      normalize"))
+    assert "FAIL" in line and "0/8" in line
+    assert "0/" in text.splitlines()[-1] and "points within reach" in text.splitlines()[-1]

@@ -3,11 +3,11 @@ cannot download its own browsers offline), and lab servers started with `make la
 mode) and `make instructor` (instructor mode), each serving a throwaway copy of the course.
 
 ``learner`` / ``instructor``: a fresh browser tab (tests/browser/lab.py's JupyterLab) on a
-server of that mode. A server serves every test of one module and then stops; all browser
-tests run on one xdist worker (``xdist_group("browser")``, --dist=loadgroup), so each mode
-starts once per module on that worker, not once per worker. A server's output goes to
-.cache/browser/<target>-<worker>.log, rewritten each test session; the learner server's must
-not report an error, a critical condition or a traceback (checked when it stops).
+server of that mode. A server serves every test of one module on one xdist worker and then
+stops (a module split between the two workers starts one on each, a few seconds more). A
+server's output goes to .cache/browser/<target>-<worker>.log, rewritten each test session;
+the learner server's must not report an error, a critical condition or a traceback (checked
+when it stops).
 """
 
 from __future__ import annotations

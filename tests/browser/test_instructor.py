@@ -6,7 +6,7 @@ import pytest
 
 from tests.browser.lab import JupyterLab
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser"),
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.timeout(300)]
 
 

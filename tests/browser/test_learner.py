@@ -15,7 +15,7 @@ from tests.browser.lab import (
     read_check,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser"),
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.timeout(300)]
 
 LESSON = "course/01_vectorization.ipynb"
