@@ -69,9 +69,9 @@ def hint_panel(ex: Exercise) -> Any:
     from IPython.display import Markdown, display
 
     total = len(ex.hints)
-    if progress.hints_shown(ex.name) == 0:
-        progress.next_hint_index(ex.name, total)  # asking for hints shows the first
-    shown = min(progress.hints_shown(ex.name), total)
+    # Asking for hints shows the first one: one read, and one write when none was shown.
+    shown = min(progress.hints_shown(ex.name), total) or progress.next_hint_index(ex.name,
+                                                                                  total) + 1
     out = w.Output()
     with out:
         for i in range(shown):

@@ -18,10 +18,13 @@ import re
 import statistics
 from typing import Any
 
+from grader.report import FAIL as REPORT_FAIL
+from grader.report import PASS as REPORT_PASS
+from grader.report import badge
 from grader.speed.charts import Bar, duration, speedup_png
 
 PASS, FAIL, ERROR = "pass", "FAIL", "ERROR"
-_STATE_COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", ERROR: "#9a6700"}
+_STATE_COLORS = {PASS: REPORT_PASS, FAIL: REPORT_FAIL, ERROR: "#9a6700"}
 _FIRST_CALL = " on warm-up call 1"
 # The measurement's reasons name its roles and processes (grader/speed/measure.py, tested
 # there word for word); a learner reads them as the AI version, the model and their own.
@@ -156,9 +159,8 @@ class SpeedView:
 
     def _repr_html_(self) -> str:
         state = self.state()
-        badge = (f"<span style='background:{_STATE_COLORS[state]};color:white;"
-                 f"padding:0 6px;border-radius:3px;font-weight:bold'>{state}</span>")
-        head = (f"<p style='margin:2px 0'>{badge} <b>{html.escape(self.label)}</b> — "
+        state_badge = badge(state, _STATE_COLORS[state])
+        head = (f"<p style='margin:2px 0'>{state_badge} <b>{html.escape(self.label)}</b> — "
                 f"{html.escape(self.outcome())}</p>")
         png = self.chart_png()
         if png is None:
