@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("dev-check", help="solutions score full, exercises zero, lessons run")
     p.add_argument("--skip-lessons", action="store_true", help="do not execute course/")
     p.add_argument("--only", help="one assignment name")
-    p.add_argument("--kind", action="append", choices=["solution", "exercise", "speed", "lesson"],
+    p.add_argument("--kind", action="append",
+                   choices=["solution", "exercise", "speed", "growth", "lesson"],
                    help="only jobs of this kind (repeatable; default: all)")
     p.set_defaults(func=_cmd_dev_check)
     p = sub.add_parser("autograde", help="grade every submission: sandboxed, parallel, "

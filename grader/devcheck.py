@@ -21,7 +21,7 @@ from grader.paths import LESSON_DIR, RELEASE_DIR, SOURCE_DIR
 
 @dataclass(frozen=True)
 class Job:
-    kind: str  # "solution", "exercise", "lesson", "speed"
+    kind: str  # "solution", "exercise", "lesson", "speed", "growth"
     assignment: str
     path: Path
 
@@ -35,6 +35,8 @@ def _run(root: Path, job: Job) -> str | None:
     try:
         if job.kind == "speed":
             return _speed_margin(root, job)
+        if job.kind == "growth":
+            return _growth_margin(root, job)
         if job.kind == "lesson":
             from grader.lessons import execute
 
@@ -75,7 +77,30 @@ def _speed_margin(root: Path, job: Job) -> str | None:
     return None
 
 
-KINDS = ("solution", "exercise", "speed", "lesson")
+def _growth_margin(root: Path, job: Job) -> str | None:
+    """The model solution's slope must stay ``slope_margin`` under max_slope, and its cost at
+    the largest size within half of max_slowdown, or the limits are wrong, not the learner."""
+    from grader.growth.cells import candidate_of, growth_setup, run_growth
+    from grader.metadata import load_assignment
+
+    assignment = load_assignment(root / SOURCE_DIR / job.assignment)
+    exercise = assignment.exercise(job.path.name)
+    setup = growth_setup(assignment, exercise)
+    report = run_growth(setup, candidate_of(setup, assignment.folder / assignment.notebook))
+    spec = setup.spec
+    if not report.passed or report.slope is None:
+        return f"model solution fails its growth check: {report.reason}"
+    if report.slope > spec.max_slope - setup.slope_margin:
+        return (f"model solution grows like n^{report.slope:.2f}, needs at most "
+                f"{spec.max_slope - setup.slope_margin:.2f} (max_slope {spec.max_slope:g} - "
+                f"slope_margin {setup.slope_margin:g})")
+    if spec.max_slowdown and report.slowdown and report.slowdown > spec.max_slowdown / 2:
+        return (f"model solution costs {report.slowdown:.1f}x speed.py's expected_ function at the "
+                f"largest size, over half of max_slowdown {spec.max_slowdown:g}")
+    return None
+
+
+KINDS = ("solution", "exercise", "speed", "growth", "lesson")
 
 
 def jobs(root: Path, lessons: bool = True, only: str | None = None,
@@ -93,6 +118,8 @@ def jobs(root: Path, lessons: bool = True, only: str | None = None,
         out.append(Job("solution", a.name, a.folder / a.notebook))
         out.append(Job("exercise", a.name, root / RELEASE_DIR / a.name / a.notebook))
         out += [Job("speed", a.name, a.folder / e.name) for e in a.exercises if e.speed]
+        out += [Job("growth", a.name, a.folder / e.name) for e in a.exercises
+                if e.settings("growth")]
         if lessons and a.lesson:
             out.append(Job("lesson", a.name, root / LESSON_DIR / a.lesson))
     return [job for job in out if job.kind in kinds]

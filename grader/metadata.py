@@ -46,7 +46,11 @@ KNOWN_TOOLCHAINS = {"rust", "go", "mojo", "node"}
 # built from the learner's files (a Go package with the course's harness, grader/golang)
 # that they drive against the fault server (grader/faults); one table may name several
 # cells (``grade_ids``).
-MEASURED_KINDS = ("speed", "allocations", "simd", "bandwidth", "scenarios", "mutation")
+# ``growth``: the learner's function timed at sizes drawn per run, on fresh inputs, beside the
+# AI version and the course's answer; graded by the slope of log(time) against log(n)
+# (grader/growth).
+MEASURED_KINDS = ("speed", "allocations", "simd", "bandwidth", "scenarios", "mutation",
+                  "growth")
 PARENT_KINDS = ("mutation",)
 
 
@@ -183,6 +187,12 @@ def _measured_cells_exist(exercise: Exercise, where: str) -> None:
             problems = settings_problems(table)
             if problems:
                 raise MetadataError(f"{where}: [exercises.mutation] {'; '.join(problems)}")
+        if kind == "growth":
+            from grader.growth.cells import settings_problems as growth_problems
+
+            problems = growth_problems(table)
+            if problems:
+                raise MetadataError(f"{where}: [exercises.growth] {'; '.join(problems)}")
 
 
 def load_assignment(folder: Path) -> Assignment:

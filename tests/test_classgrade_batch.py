@@ -46,10 +46,11 @@ def run_cli(course: Path, *args: str, timeout: float = 900) -> subprocess.Comple
 
 
 @pytest.fixture(scope="session")
-def graded(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple[Path, dict]:
+def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """The class, graded once per test session (shared by pytest-xdist workers)."""
     base = tmp_path_factory.getbasetemp()
-    base = base if worker_id == "master" else base.parent
+    # xdist's variable, not its worker_id fixture: that fixture is missing under -p no:xdist.
+    base = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     course = base / "classgrade-batch"
     with file_lock(base / "classgrade-batch.lock"):  # one xdist worker builds it
         done = course / "done.json"

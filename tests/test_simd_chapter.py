@@ -179,9 +179,10 @@ class Cell:
 
 
 @pytest.fixture(scope="session")
-def _queue(tmp_path_factory: pytest.TempPathFactory, worker_id: str):
+def _queue(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.getbasetemp()
-    queue = GradingQueue(base.parent if worker_id != "master" else base)
+    # xdist's variable, not its worker_id fixture: that fixture is missing under -p no:xdist.
+    queue = GradingQueue(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
     yield queue
     queue.close()
 

@@ -186,6 +186,15 @@ def _scenario_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],
     return scenario_outputs(assignment, exercise, settings, notebook)
 
 
+def _growth_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],
+                    notebook: Path) -> list[dict[str, Any]]:
+    """A growth cell: the function timed at sizes drawn for this run beside the AI version
+    and the course's answer, graded by its slope (grader/growth)."""
+    from grader.growth.cells import growth_outputs
+
+    return growth_outputs(assignment, exercise, settings, notebook)
+
+
 # kind (grader.metadata.MEASURED_KINDS) -> measurer(assignment, exercise, settings, notebook):
 # the cell's nbformat outputs, ending with an error output unless the cell passed. A measurer
 # runs here, in the controller, and must run learner code only in worker processes.
@@ -195,6 +204,7 @@ MEASURERS: dict[str, Callable[[Any, Any, dict[str, Any], Path], list[dict[str, A
     "simd": _simd_outputs,
     "bandwidth": _bandwidth_outputs,
     "scenarios": _scenario_outputs,
+    "growth": _growth_outputs,
 }
 
 

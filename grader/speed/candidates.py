@@ -8,7 +8,9 @@ loader in the calling process and is meant for trusted course code (input factor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib
 import importlib.util
 import itertools
 import os
@@ -82,7 +84,8 @@ class CallableCandidate(Candidate):
                 pickler.unregister_pickle_by_value(module)
         # The parent's import path lets the worker import, by reference, helper modules that
         # the learner imported from a notebook folder.
-        return {"kind": "callable", "name": self.name, "blob": blob, "sys_path": list(sys.path)}
+        return {"kind": "callable", "name": self.name, "blob": blob, "sys_path": list(sys.path),
+                "submodules": submodules_used(self.func)}
 
 
 class ModuleCandidate(Candidate):
@@ -181,6 +184,9 @@ def load_payload(payload: dict[str, Any], *, in_worker: bool = True) -> tuple[di
         for entry in payload.get("sys_path", []):
             if entry not in sys.path:
                 sys.path.append(entry)
+        for module in payload.get("submodules", []):
+            with contextlib.suppress(Exception):  # what the code needs fails at its call
+                importlib.import_module(module)
         obj = cloudpickle.loads(payload["blob"])
         func = getattr(obj, "py_func", obj)  # a numba dispatcher keeps the Python function
         if in_worker:
@@ -199,6 +205,10 @@ def load_payload(payload: dict[str, Any], *, in_worker: bool = True) -> tuple[di
         from grader.speed.kernels import load_kernel
 
         return load_kernel(payload["source"], name)
+    if kind == "driven":  # a learner's functions bound to a course driver (grader/growth)
+        from grader.growth.drivers import load_driven
+
+        return load_driven(payload, in_worker)
     raise ValueError(f"unknown candidate kind {kind!r}")
 
 
@@ -326,6 +336,61 @@ def _register_globals(func: Any) -> None:
         sys.modules[name] = module
     for key, value in globals_.items():
         vars(module).setdefault(key, value)
+
+
+def submodules_used(func: Callable[..., Any], limit: int = 200) -> list[str]:
+    """Submodules loaded here of the modules ``func`` (and the functions it names) reaches
+    as globals: ``urllib.error`` when the code says ``urllib.error.HTTPError``.
+
+    cloudpickle sends a module global by name, and the worker's ``import urllib`` does not
+    load ``urllib.error``: the kernel's setup cell did (``import urllib.error``), so the
+    same function worked in the notebook and raised AttributeError in the worker.
+    """
+    seen: set[int] = set()
+    modules: set[str] = set()
+    used: set[str] = set()  # every name the code reads: globals and attributes
+    todo = [getattr(func, "py_func", func)]
+    while todo and len(seen) < limit:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        globals_ = getattr(item, "__globals__", {})
+        names = _code_names(getattr(item, "__code__", None))
+        used |= names
+        cells = [c.cell_contents for c in getattr(item, "__closure__", None) or ()
+                 if _has_contents(c)]
+        for value in [globals_.get(name) for name in names] + cells:
+            if isinstance(value, types.ModuleType):
+                modules.add(value.__name__)
+            elif isinstance(value, types.FunctionType):
+                todo.append(value)
+    # pkg.sub (and pkg.sub.deeper) when the code reads an attribute called sub
+    found: set[str] = set()
+    for name in list(sys.modules):
+        head, _, rest = name.partition(".")
+        parts = rest.split(".") if rest else []
+        if head in modules and parts and all(p in used for p in parts):
+            found.add(name)
+    return sorted(found)[:limit]
+
+
+def _has_contents(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises ValueError
+    except ValueError:
+        return False
+    return True
+
+
+def _code_names(code: Any) -> set[str]:
+    """Global names a code object and the code nested in it use."""
+    if not isinstance(code, types.CodeType):
+        return set()
+    names = set(code.co_names)
+    for const in code.co_consts:
+        names |= _code_names(const)
+    return names
 
 
 def _by_value_modules(func: Callable[..., Any]) -> list[Any]:

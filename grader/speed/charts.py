@@ -55,7 +55,7 @@ def speedup_png(bars: Sequence[Bar], threshold: float, title: str, passed: bool)
     ax.barh([bar.who for bar in bars], values,
             color=[colors.get(bar.who, GREEN if passed else RED) for bar in bars])
     ax.set_xscale("log")
-    _plain_ticks(ax.xaxis, "{:g}x")
+    plain_ticks(ax.xaxis, "{:g}x")
     low = min([*values, threshold, 1.0]) / 2
     high = max([*values, threshold]) * 8  # room for the labels right of the bars
     ax.set_xlim(low, high)
@@ -72,7 +72,7 @@ def speedup_png(bars: Sequence[Bar], threshold: float, title: str, passed: bool)
     return figure_png(fig)
 
 
-def _plain_ticks(axis: Any, template: str) -> None:
+def plain_ticks(axis: Any, template: str) -> None:
     """Log-axis ticks written out (1x, 10x; 1,000; 0.01), not as powers of ten."""
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
@@ -104,8 +104,8 @@ def scaling_png(sizes: Sequence[int], times: dict[str, Sequence[float]],
         ax.axvline(at, color="black", linewidth=0.8, linestyle=":")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    _plain_ticks(ax.xaxis, "{:,.0f}")
-    _plain_ticks(ax.yaxis, "{:g}")
+    plain_ticks(ax.xaxis, "{:,.0f}")
+    plain_ticks(ax.yaxis, "{:g}")
     ax.set_xlabel("input size (elements, log scale)")
     ax.set_ylabel("milliseconds per call (log scale)")
     ax.set_xlim(min(sizes) / 1.5, max(sizes) * 3)
