@@ -57,6 +57,7 @@ class Row:
     slopes: list[float] = field(default_factory=list)
     ai_slopes: list[float] = field(default_factory=list)
     allowances: list[float] = field(default_factory=list)
+    memory_slopes: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     wrong: int = 0
     reasons: list[str] = field(default_factory=list)
@@ -68,9 +69,10 @@ class Row:
             return (f"{statistics.median(values):.2f} ({min(values):.2f}-"
                     f"{max(values):.2f})")
         verdict = "false fails" if self.must_pass else "false passes"
+        memory = f"memory slope {span(self.memory_slopes):<18} " if self.memory_slopes else ""
         return (f"{self.cell:<22} {self.who:<16} {verdict} {self.wrong}/{len(self.seconds)}  "
                 f"slope {span(self.slopes):<18} AI {span(self.ai_slopes):<18} "
-                f"allowance {span(self.allowances):<18} "
+                f"allowance {span(self.allowances):<18} {memory}"
                 f"{statistics.median(self.seconds or [0]):.1f} s each")
 
 
@@ -97,6 +99,8 @@ def measure(assignment, exercise, row: Row, notebook: Path) -> None:
     if ai is not None:
         row.ai_slopes.append(ai.slope)
     row.allowances.append(report.allowance)
+    if report.memory_slope is not None:
+        row.memory_slopes.append(report.memory_slope)
     if report.passed != row.must_pass:
         row.wrong += 1
         row.reasons.append(report.reason)

@@ -176,13 +176,14 @@ def assert_speed(exercise: str, func: Any, *, show: bool | None = None) -> Any:
     report = _first_call(setup, func) or run_speed(setup, func)
     view = SpeedView(ex.name, report, setup.grade_id)
     if show and (report.passed or view.measured):
-        _display(view)
+        show_view(view)
     if not report.passed:
         raise SpeedFailure(view.message(), view if view.measured else None)
     return None if show else view
 
 
-def _display(view: Any) -> None:
+def show_view(view: Any) -> None:
+    """Display a verdict's view in a notebook (its text form elsewhere)."""
     try:
         from IPython.display import display
     except ImportError:  # plain Python without IPython: the text form

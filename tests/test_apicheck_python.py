@@ -314,3 +314,15 @@ def test_every_silencer_kind_is_caught_however_imported() -> None:
 def test_type_check_of_code_that_does_not_parse_is_one_error() -> None:
     report = type_check("def f(:\n")
     assert [(e.line, e.rule) for e in report.errors] == [(1, "syntax")]
+
+
+def test_a_submodule_the_code_imports_is_not_a_missing_name():
+    """`import urllib.request` makes `urllib.request` usable anywhere in the module; only
+    `import urllib` alone leaves it missing (a fresh interpreter's `import urllib` does not
+    load it)."""
+    imported = api_check("import urllib.error\nimport urllib.request\n\n\ndef get(url):\n"
+                         "    try:\n        return urllib.request.urlopen(url)\n"
+                         "    except urllib.error.HTTPError:\n        return None\n")
+    assert not imported.findings, imported
+    bare = api_check("import urllib\n\n\ndef get(url):\n    return urllib.request.urlopen(url)\n")
+    assert [f.name for f in bare.findings] == ["request"], bare

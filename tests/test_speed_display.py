@@ -189,7 +189,7 @@ def fake_run(report: SpeedReport):
 
 def shown(monkeypatch) -> list[SpeedView]:
     views: list[SpeedView] = []
-    monkeypatch.setattr(speedtest, "_display", views.append)
+    monkeypatch.setattr(speedtest, "show_view", views.append)
     return views
 
 

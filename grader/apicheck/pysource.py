@@ -20,6 +20,8 @@ class Source:
     aliases: dict[str, str] = field(default_factory=dict)
     packages: list[str] = field(default_factory=list)
     defined: set[str] = field(default_factory=set)   # classes and functions the code defines
+    # every module path an ``import a.b.c`` statement loads: "a", "a.b", "a.b.c"
+    imported: set[str] = field(default_factory=set)
 
     @classmethod
     def parse(cls, code: str) -> Source:
@@ -37,6 +39,8 @@ class Source:
                     top = alias.name.split(".")[0]
                     self.aliases[alias.asname or top] = alias.name if alias.asname else top
                     self.packages.append(top)
+                    parts = alias.name.split(".")
+                    self.imported.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 self.packages.append(node.module.split(".")[0])
                 for alias in node.names:

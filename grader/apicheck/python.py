@@ -312,6 +312,8 @@ class _Checker:
         module = rt.resolve_dotted(parent)
         if not isinstance(module, ModuleType) or rt.lookup(module, node.attr).present is not False:
             return
+        if f"{module.__name__}.{node.attr}" in self.source.imported:
+            return  # a submodule the code imports itself (`import urllib.request`)
         self.seen.add(where)
         base = Finding("missing-name", *where, "", tool="inspect", code="runtime-lookup")
         self._module_member(base, node.attr, module.__name__)

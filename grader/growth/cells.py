@@ -29,7 +29,7 @@ from typing import Any
 from grader.growth.drivers import DrivenCandidate
 from grader.metadata import Assignment, Exercise, MetadataError, find_exercise
 from grader.paths import find_course_root, package_course_root
-from grader.speedtest import SPEED_FILE, TRUSTED_ENV, SpeedFailure
+from grader.speedtest import SPEED_FILE, TRUSTED_ENV, SpeedFailure, show_view
 
 SLOPE_MARGIN = 0.2  # dev-check: the model's slope must stay this far under max_slope
 # driver, functions: the learner's functions bound to a course driver (drivers.py)
@@ -185,19 +185,10 @@ def assert_growth(exercise: str, *functions: Any, show: bool | None = None) -> A
     report = run_growth(setup, candidate, progress=True)
     view = GrowthView(ex.name, report, setup.grade_id)
     if show and (report.passed or view.measured):
-        _display(view)
+        show_view(view)
     if not report.passed:
         raise GrowthFailure(view.message(), view if view.measured else None)
     return None if show else view
-
-
-def _display(view: Any) -> None:
-    try:
-        from IPython.display import display
-    except ImportError:
-        print(view)
-        return
-    display(view)
 
 
 def growth_outputs(assignment: Any, exercise: Any, settings: dict[str, Any],

@@ -3,20 +3,23 @@
 The plan of one measurement (the speed engine's workers and clocks, grader/speed/):
 
 1. The parent draws the sizes (sizes.py) and, for every call, a fresh input made here by the
-   exercise's ``make(rng, n)`` from secret randomness: no two calls share an input, so a
-   cache across calls never hits, and no run has the sizes of another.
-2. The AI version (``baseline``), the course's own answer (``yardstick``), the model solution
-   (``reference``, when the course's solutions are present) and the learner's function
-   (``candidate``) each load in a worker process of their own.
+   exercise's ``make(rng, n)`` from secret randomness: no two calls of a worker share an
+   input, so a cache across calls never hits, and no run has the sizes of another.
+2. The AI version (``baseline``), the model solution (``yardstick``: the course's trusted
+   answer, timed like the others), optionally a second model (``reference``) and the
+   learner's function (``candidate``) each load in a worker process of their own.
 3. Size by size, smallest first, every role still in the race gets ``best_of`` timed batches
-   in a random order; a batch is one call, or at small sizes several calls back to back on
-   fresh inputs (``batch_ms``). The worker's CPU clock is read from outside around the calls;
-   every answer is compared here with ``expected(*args)``. The fastest batch counts.
+   in a random order, the model and the learner on the same inputs; a batch is one call, or
+   at small sizes several calls back to back on fresh inputs (``batch_ms``). The worker's CPU
+   clock is read from outside around the calls; every answer but the AI version's is
+   compared here with ``expected(*args)``. The fastest batch counts.
 4. A role whose call costs more than ``call_limit`` stops there (the AI version at its
    quadratic end); a learner's function that stops, hangs or answers wrongly fails.
-5. Each curve gets a line in log-log space (fit.py). The learner passes when the slope is at
-   most ``max_slope`` and, at the largest size, one call costs at most ``max_slowdown`` x the
-   course's answer, measured in the same rounds.
+5. Where memory is graded, one call per size in a fresh worker, its peak RSS read from /proc.
+6. Each curve gets a line in log-log space (fit.py). The learner passes when the slope is at
+   most ``max_slope`` plus the machine's allowance (how much steeper than in theory the
+   model measured in the same rounds), memory's slope at most ``max_memory_slope``, and,
+   at the largest size, one call costs at most ``max_slowdown`` x the model's.
 """
 
 from __future__ import annotations
@@ -112,15 +115,15 @@ class _Growth:
 
     def run(self) -> GrowthReport:
         spec = self.spec
-        steps = spec.points * (len(self.roles) * spec.best_of
-                               + (2 if spec.max_memory_slope is not None else 0))
+        steps = (spec.points * len(self.roles) * spec.best_of
+                 + (6 if spec.max_memory_slope is not None else 0))
         self.bar = progressbar.open_bar(steps, f"growth of {self.roles['candidate'].name}",
                                         self.show_progress)
         try:
             self._start()
             for i in range(self.spec.points):
                 self._size(i)
-            if self.spec.max_memory_slope is not None:
+            if self.spec.max_memory_slope is not None and not self.curves["candidate"].stopped:
                 self._memory()
             self._decide()
         except _Stop as stop:
@@ -248,15 +251,17 @@ class _Growth:
                wants: dict[int, Any]) -> CallTiming | None:
         """One batch, or None when the role ran out of time (it is then stopped)."""
         # Wall time: a call past call_limit of CPU is over the limit anyway, and even on a
-        # loaded machine a call well inside it answers within twice its CPU time.
-        timeout = self._left(2 * self.spec.call_limit * len(batch) + 1.0)
+        # loaded machine a call well inside it answers within twice its CPU time. A batch
+        # of several calls was sized to cost batch_ms, so it gets 20 x that on top.
+        spec = self.spec
+        timeout = self._left(2 * spec.call_limit + 1.0 + 20 * spec.batch_ms / 1e3)
         try:
             return self._batch(role, n, batch, wants, timeout)
         except WorkerFailure as exc:
-            if exc.kind == "timeout" and timeout >= 2 * self.spec.call_limit:
+            if exc.kind == "timeout" and timeout >= 2 * spec.call_limit:
                 self.curves[role].stopped = (
                     f"no answer within {timeout:.0f} s at n={n:,} (the limit is "
-                    f"{self.spec.call_limit:g} s of CPU per call)")
+                    f"{spec.call_limit:g} s of CPU per call)")
                 return None
             raise self._fail(role, f"{exc} at n={n:,}") from exc
         except CallFailed as exc:
@@ -279,7 +284,10 @@ class _Growth:
 
         for role in ("baseline", "candidate"):
             curve = self.curves[role]
-            for n in curve.sizes:
+            # Three sizes (both ends and the middle): a fresh worker per point is the cost.
+            picked = sorted({curve.sizes[0], curve.sizes[len(curve.sizes) // 2],
+                             curve.sizes[-1]})
+            for n in picked:
                 self.bar.update(1)
                 contestant = Contestant(role, rss_limit=RSS_LIMIT)
                 try:

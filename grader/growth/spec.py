@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from grader.growth.fit import GrowthFit
-from grader.speed.spec import megabytes
+from grader.speed.spec import finite_number, int_at_least, megabytes, positive
 
 __all__ = ["Curve", "GrowthReport", "GrowthSpec", "megabytes"]
 
@@ -39,10 +38,10 @@ class GrowthSpec:
                  back to back between two reads of the CPU clock (each on a fresh input).
     best_of:     timed batches per size; the fastest counts (a busy machine only ever adds).
     max_seconds: wall-clock budget of the whole measurement.
-    max_memory_slope: also measure memory: peak RSS growth of one call (read from outside,
-                 in a fresh worker per size, so memory a previous call freed but kept cannot
-                 hide growth), fitted like time; pass when its slope is at most this. None =
-                 memory not measured.
+    max_memory_slope: also measure memory: peak RSS growth of one call at the smallest, the
+                 middle and the largest size (read from outside, in a fresh worker per size,
+                 so memory a previous call freed but kept cannot hide growth), fitted like
+                 time; pass when its slope is at most this. None = memory not measured.
     memory_floor: bytes under which a call's extra memory counts as this much (page and
                  allocator granularity: a bounded cache's few hundred kilobytes are noise).
     rtol, atol, dtype, strict: how answers are compared with ``expected_NAME``'s
@@ -73,33 +72,33 @@ class GrowthSpec:
 
     def __post_init__(self) -> None:
         for name in ("min_size", "max_size"):
-            _int_at_least(name, getattr(self, name), 1)
+            int_at_least(name, getattr(self, name), 1)
         if self.max_size < 8 * self.min_size:
             raise ValueError(f"max_size must be at least 8 x min_size for a slope to mean "
                              f"anything, got {self.min_size} to {self.max_size}")
-        _int_at_least("points", self.points, 4)
+        int_at_least("points", self.points, 4)
         if self.points > 8:
             raise ValueError(f"points must be at most 8, got {self.points}")
         low, high = self.baseline_range
-        _int_at_least("baseline_min_size", low, 1)
-        _int_at_least("baseline_max_size", high, 1)
+        int_at_least("baseline_min_size", low, 1)
+        int_at_least("baseline_max_size", high, 1)
         if high < 4 * low:
             raise ValueError(f"baseline_max_size must be at least 4 x baseline_min_size, got "
                              f"{low} to {high}")
         for name in ("max_slope", "call_limit", "batch_ms", "max_seconds"):
-            _positive(name, getattr(self, name))
+            positive(name, getattr(self, name))
         if self.max_slowdown is not None:
-            _positive("max_slowdown", self.max_slowdown)
-        _finite("model_exponent", self.model_exponent)
-        _finite("max_allowance", self.max_allowance)
+            positive("max_slowdown", self.max_slowdown)
+        finite_number("model_exponent", self.model_exponent)
+        finite_number("max_allowance", self.max_allowance)
         if self.max_allowance < 0:
             raise ValueError(f"max_allowance must be >= 0, got {self.max_allowance!r}")
         if self.max_memory_slope is not None:
-            _positive("max_memory_slope", self.max_memory_slope)
-        _int_at_least("memory_floor", self.memory_floor, 1)
-        _int_at_least("best_of", self.best_of, 1)
+            positive("max_memory_slope", self.max_memory_slope)
+        int_at_least("memory_floor", self.memory_floor, 1)
+        int_at_least("best_of", self.best_of, 1)
         for name in ("rtol", "atol"):
-            _finite(name, getattr(self, name))
+            finite_number(name, getattr(self, name))
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
         if not isinstance(self.strict, bool):
@@ -111,22 +110,6 @@ class GrowthSpec:
     def baseline_range(self) -> tuple[int, int]:
         return (self.baseline_min_size or self.min_size,
                 self.baseline_max_size or self.max_size)
-
-
-def _int_at_least(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-
-
-def _finite(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-
-
-def _positive(name: str, value: object) -> None:
-    _finite(name, value)
-    if value <= 0:  # type: ignore[operator]
-        raise ValueError(f"{name} must be > 0, got {value!r}")
 
 
 @dataclass

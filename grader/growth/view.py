@@ -132,14 +132,7 @@ def _time_axes(ax: Any, report: GrowthReport) -> None:
         if curve.fit and curve.sizes[-1] < top:
             ax.plot([curve.sizes[-1], top],
                     [curve.seconds[-1] * 1e3, curve.fit.predict(top) * 1e3], ":", color=color)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    plain_ticks(ax.xaxis, "{:,.0f}")
-    plain_ticks(ax.yaxis, "{:g}")
-    ax.set_xlabel("input size n (log scale)")
-    ax.set_ylabel("CPU milliseconds per call (log scale)")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
+    _log_axes(ax, "CPU milliseconds per call (log scale)")
 
 
 def _memory_axes(ax: Any, report: GrowthReport) -> None:
@@ -149,14 +142,18 @@ def _memory_axes(ax: Any, report: GrowthReport) -> None:
                                    if curve.memory_fit else "")
             ax.plot(curve.memory_sizes, [max(b, 1) / 1e6 for b in curve.memory], marker="o",
                     markersize=4, color=_color(report, role), label=label)
+    _log_axes(ax, "peak extra memory of one call, MB (log)")
+    ax.set_title("read from outside, a fresh process per size", fontsize="small", loc="left")
+
+
+
+
+def _log_axes(ax: Any, ylabel: str) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     plain_ticks(ax.xaxis, "{:,.0f}")
     plain_ticks(ax.yaxis, "{:g}")
     ax.set_xlabel("input size n (log scale)")
-    ax.set_ylabel("peak extra memory of one call, MB (log)")
+    ax.set_ylabel(ylabel)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
-    ax.set_title("read from outside, a fresh process per size", fontsize="small", loc="left")
-
-

@@ -67,29 +67,29 @@ class SpeedSpec:
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        _int_at_least("size", self.size, 1)
-        _int_at_least("reps", self.reps, 3)
-        _int_at_least("best_of", self.best_of, 1)
-        _int_at_least("reuse", self.reuse, 0)
-        _finite_number("batch_ms", self.batch_ms)
+        int_at_least("size", self.size, 1)
+        int_at_least("reps", self.reps, 3)
+        int_at_least("best_of", self.best_of, 1)
+        int_at_least("reuse", self.reuse, 0)
+        finite_number("batch_ms", self.batch_ms)
         if self.batch_ms < 0:
             raise ValueError(f"batch_ms must be >= 0, got {self.batch_ms!r}")
-        _int_at_least("warmup", self.warmup, 1)
-        _positive("threshold", self.threshold)
-        _positive("max_seconds", self.max_seconds)
-        _positive("call_timeout", self.call_timeout)
-        _finite_number("grey_zone", self.grey_zone)
+        int_at_least("warmup", self.warmup, 1)
+        positive("threshold", self.threshold)
+        positive("max_seconds", self.max_seconds)
+        positive("call_timeout", self.call_timeout)
+        finite_number("grey_zone", self.grey_zone)
         if not 0.0 <= self.grey_zone < 1.0:
             raise ValueError(f"grey_zone must be in [0, 1), got {self.grey_zone!r}")
         for name in ("rtol", "atol"):
             value = getattr(self, name)
-            _finite_number(name, value)
+            finite_number(name, value)
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
         if self.max_memory_ratio is not None:
-            _positive("max_memory_ratio", self.max_memory_ratio)
+            positive("max_memory_ratio", self.max_memory_ratio)
         if self.memory_limit_factor is not None:
-            _positive("memory_limit_factor", self.memory_limit_factor)
+            positive("memory_limit_factor", self.memory_limit_factor)
         if self.dtype is not None:
             import numpy as np
 
@@ -103,18 +103,18 @@ class SpeedSpec:
             raise ValueError(f"seed must be None or an int >= 0, got {self.seed!r}")
 
 
-def _int_at_least(name: str, value: object, low: int) -> None:
+def int_at_least(name: str, value: object, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
 
 
-def _finite_number(name: str, value: object) -> None:
+def finite_number(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
 
 
-def _positive(name: str, value: object) -> None:
-    _finite_number(name, value)
+def positive(name: str, value: object) -> None:
+    finite_number(name, value)
     if value <= 0:  # type: ignore[operator]
         raise ValueError(f"{name} must be > 0, got {value!r}")
 
