@@ -95,8 +95,8 @@ def _growth_margin(root: Path, job: Job) -> str | None:
                 f"{spec.max_slope - setup.slope_margin:.2f} (max_slope {spec.max_slope:g} - "
                 f"slope_margin {setup.slope_margin:g})")
     if spec.max_slowdown and report.slowdown and report.slowdown > spec.max_slowdown / 2:
-        return (f"model solution costs {report.slowdown:.1f}x speed.py's expected_ function at the "
-                f"largest size, over half of max_slowdown {spec.max_slowdown:g}")
+        return (f"model solution costs {report.slowdown:.1f}x speed.py's model at the largest "
+                f"size, over half of max_slowdown {spec.max_slowdown:g}")
     return None
 
 

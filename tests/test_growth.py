@@ -270,6 +270,7 @@ def test_a_kernel_function_takes_the_submodules_its_code_reads_to_the_worker():
     """A setup cell's `import urllib.error` loads a submodule that a worker's plain
     `import urllib` (how cloudpickle sends a module) does not: the payload names it."""
     import concurrent.futures
+    import functools
     import urllib.error
     import urllib.request
 
@@ -283,3 +284,5 @@ def test_a_kernel_function_takes_the_submodules_its_code_reads_to_the_worker():
                 return np.zeros(1)
 
     assert submodules_used(fetch) == ["concurrent.futures", "urllib.error", "urllib.request"]
+    # bound to a driver, as check() sends a driven exercise's functions
+    assert "urllib.error" in submodules_used(functools.partial(len, fetch))

@@ -87,8 +87,9 @@ def settings_problems(table: dict[str, Any]) -> list[str]:
 
 def growth_setup(assignment: Assignment, exercise: Exercise, **overrides: Any) -> GrowthSetup:
     """The measurement plan of ``exercise``'s growth cell; MetadataError names a bad field.
-    The model solution timed beside the learner's is speed.py's ``expected_NAME``, the
-    trusted answer (dev-check proves the solution notebook's function grows as well)."""
+    The model timed beside the learner's is speed.py's ``expected_NAME`` (the trusted
+    answer), or with a driver its ``model_*`` functions, driven like the learner's;
+    dev-check proves the solution notebook's functions grow as well."""
     from grader.growth.spec import GrowthSpec
     from grader.speed import ModuleCandidate
 
@@ -181,6 +182,10 @@ def assert_growth(exercise: str, *functions: Any, show: bool | None = None) -> A
     root = find_course_root() or package_course_root()
     assignment, ex = find_exercise(exercise, root)
     setup = growth_setup(assignment, ex)
+    for name, func in zip(setup.functions, functions, strict=False):
+        if not callable(func):
+            raise GrowthFailure(f"{setup.grade_id}: {name} is not defined: run the cell that "
+                                "defines it", None)
     candidate = candidate_of(setup, functions=functions)
     report = run_growth(setup, candidate, progress=True)
     view = GrowthView(ex.name, report, setup.grade_id)

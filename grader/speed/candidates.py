@@ -9,6 +9,7 @@ loader in the calling process and is meant for trusted course code (input factor
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -355,6 +356,9 @@ def submodules_used(func: Callable[..., Any], limit: int = 200) -> list[str]:
         if id(item) in seen:
             continue
         seen.add(id(item))
+        if isinstance(item, functools.partial):  # a course driver bound to learner functions
+            todo += [item.func, *item.args, *item.keywords.values()]
+            continue
         globals_ = getattr(item, "__globals__", {})
         names = _code_names(getattr(item, "__code__", None))
         used |= names
