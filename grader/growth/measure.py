@@ -6,8 +6,8 @@ The plan of one measurement (the speed engine's workers and clocks, grader/speed
    exercise's ``make(rng, n)`` from secret randomness: no two calls of a worker share an
    input, so a cache across calls never hits, and no run has the sizes of another.
 2. The AI version (``baseline``), the model solution (``yardstick``: the course's trusted
-   answer, timed like the others), optionally a second model (``reference``) and the
-   learner's function (``candidate``) each load in a worker process of their own.
+   answer, timed like the others) and the learner's function (``candidate``) each load in
+   a worker process of their own.
 3. Size by size, smallest first, every role still in the race gets ``best_of`` timed batches
    in a random order, the model and the learner on the same inputs; a batch is one call, or
    at small sizes several calls back to back on fresh inputs (``batch_ms``). The worker's CPU
@@ -44,7 +44,7 @@ from grader.speed.workerproc import WorkerFailure
 
 Factory = Callable[[np.random.Generator, int], tuple[Any, ...]]
 LABELS = {"baseline": "AI version", "yardstick": "model solution",
-          "reference": "model notebook", "candidate": "yours"}
+          "candidate": "yours"}
 MAX_BATCH_CALLS = 1000
 # A call this long (CPU seconds) is timed once per size, not best_of times: a busy machine
 # adds a small part to it, and repeating a quadratic version's seconds-long calls would
@@ -61,7 +61,6 @@ def measure_growth(spec: GrowthSpec, *, inputs: Candidate | Factory,
                    expected: Callable[..., Any], baseline: Candidate | Callable[..., Any],
                    candidate: Candidate | Callable[..., Any],
                    yardstick: Candidate | Callable[..., Any] | None = None,
-                   reference: Candidate | Callable[..., Any] | None = None,
                    progress: bool = False,
                    compare: check.Comparator | None = None) -> GrowthReport:
     """Measure how ``candidate``'s CPU time grows, beside the other roles, and decide.
@@ -82,8 +81,6 @@ def measure_growth(spec: GrowthSpec, *, inputs: Candidate | Factory,
     roles = {"baseline": as_candidate(baseline)}
     if yardstick is not None:
         roles["yardstick"] = as_candidate(yardstick)
-    if reference is not None:
-        roles["reference"] = as_candidate(reference)
     roles["candidate"] = as_candidate(candidate)
     if spec.max_slowdown is not None and yardstick is None:
         raise ValueError("max_slowdown needs a yardstick to compare with")

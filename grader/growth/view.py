@@ -16,11 +16,11 @@ from grader.growth.spec import GrowthReport, megabytes
 from grader.report import FAIL as REPORT_FAIL
 from grader.report import PASS as REPORT_PASS
 from grader.report import badge
-from grader.speed.charts import BLUE, GREEN, GREY, RED, duration, figure_png, plain_ticks
+from grader.speed.charts import BLUE, GREEN, RED, duration, figure_png, plain_ticks
 
 PASS, FAIL, ERROR = "pass", "FAIL", "ERROR"
 _COLORS = {PASS: REPORT_PASS, FAIL: REPORT_FAIL, ERROR: "#9a6700"}
-_LINE_COLORS = {"baseline": RED, "yardstick": GREY, "reference": BLUE}
+_LINE_COLORS = {"baseline": RED, "yardstick": BLUE}
 
 
 class GrowthView:
