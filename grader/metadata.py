@@ -10,6 +10,7 @@ Example::
     notebook = "vectorization.ipynb"
     lesson = "01_vectorization.ipynb"
     toolchains = []
+    prebuilt = []        # course .mojo files compiled once by the grader (a baseline)
 
     [[exercises]]
     name = "normalize"
@@ -86,6 +87,9 @@ class Assignment:
     lesson: str | None
     toolchains: tuple[str, ...]
     exercises: tuple[Exercise, ...]
+    # Course .mojo files the grader compiles once, outside the sandbox, for every sandbox
+    # to load (grader/native/mojo.py, prebuild): a baseline no learner edits.
+    prebuilt: tuple[str, ...] = ()
 
     def exercise(self, name: str) -> Exercise:
         for exercise in self.exercises:
@@ -218,6 +222,12 @@ def load_assignment(folder: Path) -> Assignment:
                             "learner's kernel. Test through the verifier (grader.native.build "
                             "builds in the sandbox) or measure the cell (MEASURED_KINDS); see "
                             "grader/TRUST.md")
+    prebuilt = _string_list(data, "prebuilt", where)
+    for name in prebuilt:
+        file = folder / name
+        if not name.endswith(".mojo") or "/" in name or "\\" in name or not file.is_file():
+            raise MetadataError(f"{where}: prebuilt names {name!r}, which is not a .mojo file "
+                                "of this assignment folder")
     return Assignment(
         name=folder.name,
         folder=folder,
@@ -226,6 +236,7 @@ def load_assignment(folder: Path) -> Assignment:
         lesson=data.get("lesson"),
         toolchains=toolchains,
         exercises=exercises,
+        prebuilt=prebuilt,
     )
 
 

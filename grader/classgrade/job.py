@@ -38,6 +38,7 @@ from typing import Any
 
 import grader
 from grader.classgrade import speedcheck
+from grader.native.learner_builds import store_in
 from grader.sandbox import GiB, Limits, MiB, SandboxUnavailable, run_sandboxed
 from grader.speedtest import TRUSTED_ENV
 
@@ -119,6 +120,17 @@ def _trusted_here(spec: JobSpec, base: Path) -> Path:
     return folder
 
 
+def _mojo_build(spec: JobSpec, base: Path, result: JobResult) -> None:
+    """The submission's Mojo modules, compiled once in a sandbox of their own for the
+    sandboxes after it (each used to compile them again, 9-14 s per file)."""
+    from grader.native.learner_builds import build_once
+
+    ran = build_once(spec.files, base, trusted=_trusted_here(spec, base), limits=spec.limits,
+                     timeout=spec.timeout)
+    if ran is not None:
+        _note(result, ran, "Mojo build")
+
+
 def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
     ro = _folder(base / "verify-in", {"worker.ipynb": spec.worker_notebook.encode()})
     rpc = _folder(base / "verify-rpc", {})
@@ -140,7 +152,7 @@ def _verify(spec: JobSpec, base: Path, result: JobResult) -> None:
     # Toolchains first (prebuilding a crate's dependencies can take minutes): the verifier's
     # wait for the worker to connect starts only when the worker is about to start.
     native = speedcheck.native_paths(spec.toolchains, base / "verify-native",
-                                     _trusted_here(spec, base))
+                                     _trusted_here(spec, base), store_in(base))
     builder = _native_worker(spec, base, ro, rpc, sockets) if spec.native_worker else None
     env = {**os.environ, "GRADER_STATE_FILE": str(trusted / "progress.json")}
     with open(trusted / "verify.log", "wb") as log:
@@ -211,7 +223,7 @@ def _native_worker(spec: JobSpec, base: Path, ro: Path, rpc: Path,
     (ro / "empty.ipynb").write_text(json.dumps({"cells": []}))
     work = _folder(base / "build-work", spec.files)
     native = speedcheck.native_paths(spec.toolchains, base / "build-native",
-                                     _trusted_here(spec, base))
+                                     _trusted_here(spec, base), store_in(base))
     thread = _Sandboxed(
         argv=[sys.executable, "-m", "grader.classgrade.worker", str(ro / "empty.ipynb"),
               str(sockets[1]), str(spec.output_cap)],
@@ -253,7 +265,7 @@ def _speed(spec: JobSpec, base: Path, result: JobResult) -> None:
     measured = speedcheck.measure_in_sandbox(
         base, trusted_files=spec.trusted_files, files=spec.files,
         notebook_name=spec.notebook_name, notebook=spec.worker_notebook, limits=spec.limits,
-        timeout=spec.timeout, toolchains=spec.toolchains)
+        timeout=spec.timeout, toolchains=spec.toolchains, mojo_store=store_in(base))
     _note_kind(result, measured.sandbox_kind, measured.warnings)
     if measured.problem:
         result.problems.append(f"speed: {measured.problem}")
@@ -277,7 +289,8 @@ def run_job(spec: JobSpec) -> JobResult:
         with tempfile.TemporaryDirectory(prefix="classgrade-") as tmp:
             base = Path(tmp)
             base.chmod(0o755)
-            phases = (("verify", _verify), ("speed", _speed), ("mutation", _mutation))
+            phases = (("mojo-build", _mojo_build), ("verify", _verify), ("speed", _speed),
+                      ("mutation", _mutation))
             for name, phase in phases:
                 if name == "speed" and not set(spec.speed_ids) - set(spec.mutation_ids):
                     continue  # nothing for the controller to measure

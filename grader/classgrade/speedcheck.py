@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.classgrade.capture import error_output
+from grader.paths import METADATA_NAME
 
 MARKER = "SPEED-VERDICTS "
 _PR_SET_DUMPABLE = 4
@@ -58,12 +59,14 @@ def write_folder(path: Path, files: dict[str, bytes], mode: int = 0o755) -> Path
 def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
                        files: dict[str, bytes], notebook_name: str, notebook: str,
                        limits: Any, timeout: float,
-                       toolchains: tuple[str, ...] = ()) -> SandboxedSpeed:
+                       toolchains: tuple[str, ...] = (),
+                       mojo_store: Path | None = None) -> SandboxedSpeed:
     """Run this module's ``main`` in ``grader.sandbox`` on one submission.
 
     ``base`` is an empty scratch folder (world-searchable); ``trusted_files`` the source's
     assignment.toml, speed.py... (read-only inside); ``files`` and ``notebook`` the
-    submission (in a writable folder: loading a notebook may cache beside it). Used by the
+    submission (in a writable folder: loading a notebook may cache beside it);
+    ``mojo_store`` its Mojo modules compiled for this grading. Used by the
     grading engine (grader/classgrade/job.py) on every grading path, so
     student code is never measured outside a sandbox.
     """
@@ -80,7 +83,7 @@ def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
     hidden = trusted_files.pop(HIDDEN_FILE.as_posix(), None)
     trusted = write_folder(base / "speed-trusted", trusted_files)
     work = write_folder(base / "speed-work", {**files, notebook_name: notebook.encode()})
-    native = native_paths(toolchains, base / "speed-native", trusted)
+    native = native_paths(toolchains, base / "speed-native", trusted, mojo_store)
     env = dict(native.env)
     readable = [PACKAGE_DIR, trusted, *native.readable]
     writable = [work, *native.writable]
@@ -100,15 +103,35 @@ def measure_in_sandbox(base: Path, *, trusted_files: dict[str, bytes],
     return SandboxedSpeed(found, ran.sandbox_kind, list(ran.warnings), problem)
 
 
-def native_paths(toolchains: tuple[str, ...], base: Path, trusted: Path | None = None) -> Any:
+def native_paths(toolchains: tuple[str, ...], base: Path, trusted: Path | None = None,
+                 mojo_store: Path | None = None) -> Any:
     """Toolchains (Rust, Mojo) the learner's code builds with: read-only toolchains and
     dependency caches, a writable build folder ``base`` (grader/native/sandboxing.py).
-    ``trusted``: the source's files, whose ``crates/`` have their dependencies prebuilt."""
+    ``trusted``: the source's files, whose ``crates/`` have their dependencies prebuilt,
+    and whose ``prebuilt`` Mojo files (assignment.toml) are compiled before the sandbox
+    starts. ``mojo_store``: the submission's Mojo modules, compiled once for this grading
+    (grader/native/learner_builds.py)."""
     from grader.native.sandboxing import native_sandbox
 
     crates = [trusted / "crates"] if trusted is not None and (trusted / "crates").is_dir() \
         else []
-    return native_sandbox(toolchains, base, crates=crates)
+    return native_sandbox(toolchains, base, crates=crates, mojo_files=_prebuilt(trusted),
+                          mojo_stores=[mojo_store] if mojo_store is not None else [])
+
+
+def _prebuilt(trusted: Path | None) -> list[Path]:
+    """The course files assignment.toml's ``prebuilt`` names, in the trusted folder.
+    Validated by grader.metadata (``build --check``); a name missing here is skipped, so a
+    sandbox then compiles it itself as before."""
+    import tomllib
+
+    if trusted is None or not (trusted / METADATA_NAME).is_file():
+        return []
+    data = tomllib.loads((trusted / METADATA_NAME).read_text(encoding="utf-8"))
+    names = data.get("prebuilt", [])
+    return [trusted / name for name in names if isinstance(name, str)
+            and (trusted / name).resolve().is_relative_to(trusted.resolve())
+            and (trusted / name).is_file()]
 
 
 def trusted_inputs(source: dict[str, bytes], release_dir: Path,

@@ -14,6 +14,14 @@
   ``file:line:col: error: ...`` lines with their source snippet, never a Python traceback.
 * Without Mojo, everything raises :class:`MojoNotInstalled` saying how to install it.
   ``GRADER_MOJO_DISABLE=1`` makes an installed Mojo count as missing (to test that path).
+* :func:`prebuild` compiles trusted course files (a baseline a speed cell races against) into
+  a store, ``.cache/mojo/store/<hash>/<module>.so``, by the grader, outside any sandbox. A
+  sandbox is shown the store read-only and names it in ``GRADER_MOJO_STORE`` (a list of
+  folders, like PATH; grader/native/learner_builds.py adds the learner's own modules,
+  compiled once per grading), where :func:`build` looks first: every grading of chapter 04
+  used to compile the same baseline again in its own empty build folder (9-14 s each).
+  Only files the course declares go in (``prebuilt`` in assignment.toml): whatever learner
+  code can read in the store is the compiled form of a file the same sandbox shows it.
 
 Everything Mojo writes stays under ``.cache/mojo`` (override: ``GRADER_MOJO_CACHE``):
 ``MODULAR_HOME`` is ``.cache/mojo/home`` (the compiler cache ends up in
@@ -37,6 +45,8 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
+from grader.paths import file_lock
+
 BUILD_TIMEOUT_S = 900.0
 RUN_TIMEOUT_S = 300.0
 MAX_ERRORS = 5
@@ -57,6 +67,7 @@ _LOADED: dict[Path, ModuleType] = {}
 # when helper.mojo (or a package folder pkg/) sits beside the importing file.
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", re.MULTILINE)
 DISABLE_VARIABLE = "GRADER_MOJO_DISABLE"
+STORE_VARIABLE = "GRADER_MOJO_STORE"
 
 
 class MojoNotInstalled(RuntimeError):
@@ -246,10 +257,51 @@ def build(mojo_file: Path, module_name: str | None = None) -> Path:
     name = _module_name(source, module_name)
     if not mojo_available():
         raise MojoNotInstalled()
-    library = cache_root() / "build" / _digest(source, name) / f"{name}.so"
+    digest, file_name = build_key(source, name)
+    for store in os.environ.get(STORE_VARIABLE, "").split(os.pathsep):
+        if store and (Path(store) / digest / file_name).is_file():
+            return Path(store) / digest / file_name  # the same sources, compiled before
+    library = cache_root() / "build" / digest / file_name
     if not library.is_file():
         _compile(source, library)
     return library
+
+
+def build_key(mojo_file: Path, module_name: str | None = None) -> tuple[str, str]:
+    """(hash folder, library file name) under which :func:`build` keeps ``mojo_file``'s
+    library. Raises as :func:`build` does for a bad path or name."""
+    source = _checked_source(mojo_file)
+    name = _module_name(source, module_name)
+    return _digest(source, name), f"{name}.so"
+
+
+def store_root() -> Path:
+    """Where :func:`prebuild` keeps trusted builds: ``<cache_root>/store``."""
+    return cache_root() / "store"
+
+
+def prebuild(mojo_files: list[Path], store: Path | None = None) -> Path:
+    """Compile trusted course ``mojo_files`` into ``store`` (default :func:`store_root`),
+    each once per content, and return the store. Call it as the grader, never in a sandbox,
+    and only on course files: a sandbox trusts what it finds there (``GRADER_MOJO_STORE``).
+    Processes and threads may call it at once: one compiles, the others wait for it. Bad
+    input raises as :func:`build` does (a course file that does not compile: MojoBuildError).
+    """
+    root = Path(store) if store is not None else store_root()
+    if not mojo_available():
+        raise MojoNotInstalled()
+    for mojo_file in mojo_files:
+        source = _checked_source(mojo_file)
+        digest, file_name = build_key(source)
+        library = root / digest / file_name
+        if library.is_file():
+            continue
+        with file_lock(root / f".{digest}.lock"):
+            if not library.is_file():
+                _compile(source, library)
+        for path in (root, library.parent, library):  # the sandbox's uid reads it
+            path.chmod(0o755)
+    return root
 
 
 def _compile(source: Path, library: Path) -> None:

@@ -100,14 +100,21 @@ class NativeSandbox:
 
 
 def native_sandbox(toolchains: Iterable[str], scratch: Path, *,
-                   crates: Iterable[Path] = ()) -> NativeSandbox:
+                   crates: Iterable[Path] = (),
+                   mojo_files: Iterable[Path] = (),
+                   mojo_stores: Iterable[Path] = ()) -> NativeSandbox:
     """Prepare ``scratch`` (a fresh folder for one sandboxed run; created if missing) and
     say what the sandbox must show for ``toolchains`` (assignment.toml's list).
 
     ``crates``: trusted crate folders (or folders of crates, e.g. the source's ``crates/``)
-    whose compiled dependencies are reused; never a submission's. Raises ValueError for a
-    toolchain this module cannot offer, NativeToolchainMissing when a declared one is not
-    installed, RuntimeError when the trusted crates do not build offline.
+    whose compiled dependencies are reused; never a submission's. ``mojo_files``: trusted
+    course ``.mojo`` files (assignment.toml's ``prebuilt``), compiled here once into
+    mojo.store_root() and found there by the sandbox's builds; never a submission's.
+    ``mojo_stores``: folders of libraries already compiled from this submission's own files
+    (grader/native/learner_builds.py), looked up after the course's. Raises
+    ValueError for a toolchain this module cannot offer, NativeToolchainMissing when a
+    declared one is not installed, RuntimeError when the trusted crates do not build
+    offline, MojoBuildError when a trusted Mojo file does not compile.
     """
     wanted = set(toolchains)
     crates = list(crates)
@@ -129,7 +136,7 @@ def native_sandbox(toolchains: Iterable[str], scratch: Path, *,
     if "node" in wanted:
         _node(result)
     if mojo.mojo_available():
-        _mojo(result, scratch)
+        _mojo(result, scratch, list(mojo_files), list(mojo_stores))
     elif "mojo" in wanted:
         raise NativeToolchainMissing(mojo.MojoNotInstalled().args[0])
     elif os.environ.get(mojo.DISABLE_VARIABLE):  # Mojo switched off here: off in there too
@@ -219,7 +226,8 @@ def _node(result: NativeSandbox) -> None:
     result.notes.append(f"node: {node}, TypeScript from {modules} read-only")
 
 
-def _mojo(result: NativeSandbox, scratch: Path) -> None:
+def _mojo(result: NativeSandbox, scratch: Path, trusted_files: list[Path],
+          stores: list[Path]) -> None:
     cache = scratch / "mojo"
     (cache / "home").mkdir(parents=True, exist_ok=True)
     result.env.update({
@@ -227,6 +235,13 @@ def _mojo(result: NativeSandbox, scratch: Path) -> None:
         "MODULAR_HOME": str(cache / "home"),
         "MODULAR_TELEMETRY_ENABLED": "0",
     })
+    if trusted_files:  # first: a course file's library is never looked up elsewhere
+        stores = [mojo.prebuild(trusted_files), *stores]
+        result.notes.append(f"mojo: {len(trusted_files)} course file(s) prebuilt in "
+                            f"{stores[0]}")
+    if stores:
+        result.readable.extend(stores)
+        result.env[mojo.STORE_VARIABLE] = os.pathsep.join(str(s) for s in stores)
 
 
 # ----------------------------------------------------------------------------- toolchain
@@ -345,8 +360,8 @@ def prebuild_dependencies(crates: Iterable[Path], *, toolchain: Path | None = No
 
     Only each crate's Cargo.toml, Cargo.lock and path dependencies are used: the crate is
     built from a copy whose library source is an empty stub. Builds outside any sandbox, as
-    the grader, offline: raises RuntimeError with cargo's message when that fails (say, a
-    locked crate missing from the registry).
+    the grader, offline, after fetching what the lock files name into the shared registry
+    (fetch_dependencies): raises RuntimeError with cargo's message when that fails.
     """
     crates = list(crates)
     extension = _extension_crates(crates)
@@ -362,6 +377,9 @@ def prebuild_dependencies(crates: Iterable[Path], *, toolchain: Path | None = No
     with file_lock(root / f"{key}.lock"):
         if (store / _COMPLETE).is_file():
             return store  # another process built it while we waited
+        # Whatever the caller did first: the registry must hold every locked crate (a fresh
+        # clone's has none), and the build below is offline.
+        fetch_dependencies(extension, toolchain=toolchain)
         with tempfile.TemporaryDirectory(dir=root, prefix=f".{key}-") as tmp:
             staging = Path(tmp) / "target"
             copies = _stubbed_copies(extension, Path(tmp) / "crates")
