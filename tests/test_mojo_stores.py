@@ -106,13 +106,20 @@ def test_build_takes_a_stored_library_and_looks_in_the_stores_in_order(tmp_path,
 @pytest.mark.slow
 @needs_mojo
 def test_a_submission_is_compiled_once_and_what_fails_is_left_out(tmp_path):
+    """The learner's module goes in the store; a module that does not compile and the
+    unchanged copy of the course's baseline (its library is the grader's) do not."""
+    release = ROOT / "exercises" / "04_simd"
     files = {"sum_array.mojo": (SIMD / "sum_array.mojo").read_bytes(),
-             "numpy_buffer.mojo": (SIMD / "numpy_buffer.mojo").read_bytes(),
+             "numpy_buffer.mojo": (release / "numpy_buffer.mojo").read_bytes(),
+             "sum_array_python_style.mojo":
+                 (release / "sum_array_python_style.mojo").read_bytes(),
              "broken.mojo": b"def PyInit_broken() abi(\"C\") -> PythonObject:\n    fn\n"}
     base = tmp_path / "job"
     base.mkdir()
     base.chmod(0o755)
-    ran = learner_builds.build_once(files, base, trusted=None, timeout=300,
+    trusted = tmp_path / "trusted"
+    shutil.copytree(release, trusted)
+    ran = learner_builds.build_once(files, base, trusted=trusted, timeout=300,
                                     limits=Limits(cpu_seconds=300, memory_bytes=4 * GiB))
     assert ran is not None and ran.returncode == 0, ran
     store = learner_builds.store_in(base)

@@ -12,9 +12,9 @@ What it trusts and why that is enough:
 
 * The hash of each file is computed here, on a copy of the submission no sandbox wrote to,
   before the build runs; only ``<that hash>/<module>.so`` is taken from the build folder,
-  a regular file (never a link). Whatever else the build leaves there is ignored, so a
-  file planted under the hash of a course file (the baseline a speed cell races against)
-  is never found: course files come from the grader's own store, looked up first.
+  a regular file (never a link). Whatever else the build leaves there is ignored, and so
+  is the hash of any course file (an unchanged copy of the baseline a speed cell races
+  against): a course file's library comes from the grader's own store or its own build.
 * The library taken is the learner's code, compiled from the learner's files: loading it
   in a later sandbox is what compiling it there would have done. A notebook that writes
   another ``.mojo`` file before building gets another hash, and its sandbox compiles that.
@@ -65,6 +65,10 @@ def build_once(files: dict[str, bytes], base: Path, *, trusted: Path | None, lim
         return None
     pristine = write_folder(base / "mojo-pristine", files, mode=0o700)
     hashes = {rel: _hash(pristine / rel) for rel in modules}
+    # An unchanged copy of a course file has the course file's hash: never taken from a
+    # sandbox, so no later lookup of the course file can meet a library the learner made.
+    course = {_hash(path) for path in trusted.glob("*.mojo")} if trusted is not None else set()
+    hashes = {rel: found for rel, found in hashes.items() if found not in course}
     work = write_folder(base / "mojo-build-work", files)
     native = native_paths((), base / "mojo-build-native", trusted)
     ran = run_sandboxed([sys.executable, "-P", "-m", "grader.native.learner_builds", *modules],

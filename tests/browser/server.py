@@ -20,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class LabServer:
     log: Path
     log_start: int  # the log's size when this server started (the log is per session)
     proc: subprocess.Popen
+    sockets: Path | None = None  # the kernels' Unix sockets (removed by stop_lab)
 
     def api(self, path: str, method: str = "GET") -> object:
         """The JSON answer of the server's REST API at ``path`` (e.g. ``api/sessions``)."""
@@ -103,7 +105,15 @@ def start_lab(target: str, course: Path, log: Path, scratch: Path) -> LabServer:
     """``make TARGET`` serving ``course`` on a free port, its output appended to ``log``;
     ``scratch`` holds its JupyterLab workspaces and the learner's progress file."""
     port, token = _free_port(), secrets.token_hex(16)
+    sockets = Path(tempfile.mkdtemp(prefix="lab-ipc-"))  # short: a socket path has 107 bytes
     opts = [f"--no-browser --port={port} --ServerApp.ip=127.0.0.1",
+            # Kernels over Unix sockets, not TCP. Over TCP the server picks each kernel's
+            # ports and the kernel binds them a second later; on this machine the other
+            # pytest worker's loopback traffic took one in between (fresh15: the heartbeat
+            # thread's "Address already in use" traceback in the lab log). The race is the
+            # kernel protocol's own (JEP 66 proposes the handshake that removes it); sockets
+            # named by the server cannot be taken by another process's connection.
+            f"--KernelManager.transport=ipc --KernelManager.ip={sockets}/k",
             # window.jupyterapp: lets the tests read what the DOM cannot tell (tests/browser/lab.py)
             "--LabApp.expose_app_in_browser=True",
             f"--ServerApp.root_dir={course}",
@@ -118,7 +128,8 @@ def start_lab(target: str, course: Path, log: Path, scratch: Path) -> LabServer:
     with open(log, "a") as out:
         proc = subprocess.Popen(["make", "--no-print-directory", target], cwd=ROOT, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    server = LabServer(target, f"http://127.0.0.1:{port}", token, course, log, start, proc)
+    server = LabServer(target, f"http://127.0.0.1:{port}", token, course, log, start, proc,
+                       sockets)
     try:
         _wait_until_up(server)
         _check_serves(server, course)
@@ -165,3 +176,5 @@ def stop_lab(server: LabServer) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(server.proc.pid, signal.SIGKILL)
         server.proc.wait(timeout=30)
+    if server.sockets is not None:
+        shutil.rmtree(server.sockets, ignore_errors=True)
